@@ -1,0 +1,31 @@
+"""Shared test configuration.
+
+Fixtures live in topic modules (``*_fixtures.py``) and are collected here, so a test file
+imports nothing from conftest. Every test runs offline: network traffic only goes to
+servers the tests start on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's real Akool credentials or proxy settings."""
+    for name in (
+        "AKOOL_API_KEY",
+        "AKOOL_CLIENT_ID",
+        "AKOOL_CLIENT_SECRET",
+        "AKOOL_BASE_URL",
+        "HEADSWAP_POLL_INTERVAL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
