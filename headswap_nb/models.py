@@ -91,7 +91,10 @@ def _float(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond float range is no meaningful number here
+            return None
         return number if math.isfinite(number) else None
     if isinstance(value, str):
         try:

@@ -114,6 +114,11 @@ def test_tasks_rename_urls() -> None:
         Task.from_json({**TASK_DONE, "status": 4}).raise_for_status()
 
 
+def test_huge_numbers_are_treated_as_missing() -> None:
+    analysis = Analysis.from_json({**SUBMIT, "progress": 10**400, "create_time": 10**400})
+    assert analysis.progress == 0.0 and analysis.created_at is None
+
+
 def test_models_are_frozen() -> None:
     analysis = Analysis.from_json(SUBMIT)
     with pytest.raises(dataclasses.FrozenInstanceError):
