@@ -1,0 +1,142 @@
+"""to_dataframe vs pandas.json_normalize on the same raw analysis records, same run.
+
+    .venv/bin/python benchmarks/frames.py [--n 100000] [--repeats 3]
+
+Records are generated deterministically and shaped like akool-api.md §4.1/§4.2: a quarter
+are fresh submits (no analysis_result, error_code or error_reason keys), a few failed, the
+rest completed with 1–4 people and video_info (missing now and then). Missing keys are what
+make json_normalize turn integer columns into floats. Times are the best of ``--repeats``;
+peak memory is measured separately with tracemalloc (which slows code down) and counts the
+Python heap and numpy buffers but not Arrow buffers, for either side.
+Target (design.md §5): ≥ 5× faster, no more memory, integer columns still integers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from headswap_nb.frames import to_dataframe
+
+INT_COLUMNS = ("status_code", "detected_objects", "people", "width", "height", "frame_count")
+BASE_MS = 1_778_806_019_014
+
+
+def make_records(n: int, seed: int = 20260518) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    records = []
+    for i in range(n):
+        created = BASE_MS + i * 1_337
+        record: dict[str, Any] = {
+            "_id": f"{created // 1000:08x}{i:016x}",
+            "create_time": created,
+            "uid": 101_400 + i % 50,
+            "team_id": "6805fb69e92d9edc7ca0b409",
+            "video_url": f"https://cdn.example.com/videos/{i:07d}.mp4",
+            "type": "head",
+            "status": 1,
+            "task_id": f"{created // 1000:08x}{i + 7:016x}",
+            "progress": 0,
+        }
+        kind = rng.random()
+        if kind < 0.25:  # just submitted: nothing else yet
+            pass
+        elif kind < 0.30:
+            record.update(status=4, progress=rng.randint(0, 90), error_code=2001)
+            record["error_reason"] = "video duration out of range"
+        else:
+            people = rng.randint(1, 4)
+            result: dict[str, Any] = {
+                "detected_objects": people,
+                "media": [
+                    {
+                        "media_type": "images",
+                        "obj_id": k,
+                        "img_url": f"https://cdn.example.com/previews/{i:07d}_{k}.png",
+                    }
+                    for k in range(people)
+                ],
+            }
+            if rng.random() < 0.9:
+                fps = rng.choice((24, 25, 30, 29.97, 60))
+                result["video_info"] = {
+                    "width": rng.choice((1280, 1916, 1920)),
+                    "height": rng.choice((720, 1082, 1080)),
+                    "fps": fps,
+                    "frame_count": int(fps * rng.uniform(3, 20)),
+                }
+            record.update(status=3, progress=100, analysis_result=result)
+            record.update(error_reason="success", error_code=0)
+        records.append(record)
+    return records
+
+
+def best_time(function: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """Best wall time and best CPU time (CPU time is steadier on a shared machine)."""
+    wall = cpu = float("inf")
+    for _ in range(repeats):
+        gc.collect()
+        start, start_cpu = time.perf_counter(), time.process_time()
+        function()
+        wall = min(wall, time.perf_counter() - start)
+        cpu = min(cpu, time.process_time() - start_cpu)
+    return wall, cpu
+
+
+def peak_mib(function: Callable[[], object]) -> float:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = function()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    del result
+    return peak / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    records = make_records(args.n)
+    ours, theirs = to_dataframe(records), pd.json_normalize(records)
+    time_ours = best_time(lambda: to_dataframe(records), args.repeats)
+    time_theirs = best_time(lambda: pd.json_normalize(records), args.repeats)
+    mem_ours = peak_mib(lambda: to_dataframe(records))
+    mem_theirs = peak_mib(lambda: pd.json_normalize(records))
+
+    print(f"{args.n:,} records, best of {args.repeats}")
+    print(f"{'':18}{'wall s':>10}{'cpu s':>10}{'peak MiB':>10}")
+    print(f"{'to_dataframe':18}{time_ours[0]:10.3f}{time_ours[1]:10.3f}{mem_ours:10.1f}")
+    print(f"{'json_normalize':18}{time_theirs[0]:10.3f}{time_theirs[1]:10.3f}{mem_theirs:10.1f}")
+    print(f"speed-up {time_theirs[0] / time_ours[0]:.1f}× wall, "
+          f"{time_theirs[1] / time_ours[1]:.1f}× cpu (target ≥ 5×); "
+          f"memory ratio {mem_ours / mem_theirs:.2f} (target ≤ 1)")  # fmt: skip
+
+    normalized = {
+        "status_code": "status",
+        "detected_objects": "analysis_result.detected_objects",
+        "width": "analysis_result.video_info.width",
+        "height": "analysis_result.video_info.height",
+        "frame_count": "analysis_result.video_info.frame_count",
+    }
+    print("integer columns:")
+    for name in INT_COLUMNS:
+        other = normalized.get(name)
+        theirs_dtype = theirs[other].dtype if other in theirs else "(no column)"
+        print(f"  {name:18} ours {ours[name].dtype!s:8} json_normalize {theirs_dtype}")
+    assert all(str(ours[name].dtype) == "Int64" for name in INT_COLUMNS)
+
+
+if __name__ == "__main__":
+    main()

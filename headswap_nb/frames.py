@@ -1,0 +1,311 @@
+"""Tidy, typed pandas DataFrames of analyses, detected people and head-swap tasks.
+
+The only module that imports pandas. Every frame has a fixed schema — the same columns in the
+same order with the same nullable dtypes, even with zero rows — so notebooks can filter and
+group without checking what arrived. Columns are built straight from the record dicts
+(``json_normalize`` turns integers into floats as soon as one record lacks a key), with the
+models' tolerance: a wrong-typed value counts as missing. Inputs: ``_frames_records``;
+column maths: ``_frames_columns``; HTML: ``_frames_html``.
+
+Export: ``to_csv``/``read_csv`` (``raw`` as JSON text; CSV cannot tell ``""`` from a null)
+and ``to_parquet``/``read_parquet`` (pyarrow: ``pip install 'headswap-nb[parquet]'``); both
+read functions give back the exact schema.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+try:  # optional (the parquet extra); pandas itself backs its strings with it when present
+    import pyarrow as _pa
+except ImportError:  # pragma: no cover - exercised only without the extra
+    _pa = None
+
+from headswap_nb import _frames_columns as col
+from headswap_nb import _frames_html
+from headswap_nb._frames_records import Resolved, Times, items_of, resolve, valid_ids
+
+__all__ = [
+    "ANALYSIS_SCHEMA",
+    "PEOPLE_SCHEMA",
+    "STATUS_DTYPE",
+    "TASK_SCHEMA",
+    "people_dataframe",
+    "read_csv",
+    "read_parquet",
+    "show",
+    "tasks_dataframe",
+    "to_csv",
+    "to_dataframe",
+    "to_html",
+    "to_parquet",
+]
+
+STATUS_DTYPE: Final = pd.CategoricalDtype(
+    ["queued", "processing", "completed", "failed", "unknown"]
+)
+_STR: Final = pd.StringDtype()
+_INT: Final = pd.Int64Dtype()
+_FLOAT: Final = pd.Float64Dtype()
+_TIME: Final = pd.DatetimeTZDtype("us", "UTC")
+_OBJ: Final = np.dtype(object)
+_JOURNAL: Final = {"submitted_at": _TIME, "finished_at": _TIME, "elapsed_s": _FLOAT, "raw": _OBJ}
+
+ANALYSIS_SCHEMA: Final[Mapping[str, Any]] = {
+    "analysis_id": _STR, "video_url": _STR, "status": STATUS_DTYPE, "status_code": _INT,
+    "progress": _FLOAT, "created_at": _TIME, "detected_objects": _INT, "people": _INT,
+    "width": _INT, "height": _INT, "frame_count": _INT, "fps": _FLOAT, "duration_s": _FLOAT,
+    "error_code": _INT, "error_reason": _STR, "task_id": _STR, "team_id": _STR, "uid": _INT,
+    **_JOURNAL,
+}  # fmt: skip
+PEOPLE_SCHEMA: Final[Mapping[str, Any]] = {
+    "analysis_id": _STR, "video_url": _STR, "obj_id": _INT, "img_url": _STR, "media_type": _STR,
+}  # fmt: skip
+TASK_SCHEMA: Final[Mapping[str, Any]] = {
+    "id": _STR, "source_video_url": _STR, "output_url": _STR, "status": STATUS_DTYPE,
+    "status_code": _INT, "progress": _FLOAT, "resolution": _STR, "model_name": _STR,
+    "created_at": _TIME, "video_duration_s": _FLOAT, "deduction_duration": _FLOAT,
+    "deduction_lock_duration": _FLOAT, "priority": _INT, "error_code": _INT,
+    "error_reason": _STR, "file_name": _STR, "task_id": _STR, "team_id": _STR, "uid": _INT,
+    **_JOURNAL,
+}  # fmt: skip
+
+
+def to_dataframe(records: object) -> pd.DataFrame:
+    """One row per analysis, in ``ANALYSIS_SCHEMA``.
+
+    ``records``: an iterable of record dicts, envelopes, ``Analysis`` objects or entries
+    with ``.analysis`` (and ``submitted_at``/``finished_at``), or a ``Journal``/``Batch``.
+    Entries whose ``analysis`` is ``None`` are skipped. ``raw`` holds the record dicts
+    themselves (not copies). A missing status reads as ``queued``, as in ``models``;
+    ``status_code`` stays null then. ``duration_s`` is ``frame_count / fps``.
+    Raises ``TypeError``/``ValueError`` naming the position of a wrong-shaped item.
+    """
+    items = items_of(records)
+    got = Resolved(items, None, None)  # type: ignore[arg-type]
+    raw = col.analysis_fields(got.records)
+    if raw is None or not valid_ids(raw["analysis_id"]):
+        # Not a plain list of records: unwrap, convert or raise naming the bad item.
+        got = resolve(items, "analysis")
+        raw = col.analysis_fields(got.records)
+        assert raw is not None  # resolve returns plain dicts
+    status, frames = _ints(raw["status_code"]), _ints(raw["frame_count"])
+    fps = col.floats(raw["fps"])
+    columns = {
+        "analysis_id": _strings(raw["analysis_id"]),
+        "video_url": _strings(raw["video_url"]),
+        "status": pd.Categorical.from_codes(col.status_codes(_pair(status)), dtype=STATUS_DTYPE),
+        "status_code": status,
+        "progress": pd.arrays.FloatingArray(*col.floats(raw["progress"], clip=True)),
+        "created_at": _ms_times(raw["created_at"]),
+        "detected_objects": _ints(raw["detected_objects"]),
+        "people": _ints(raw["people"]),
+        "width": _ints(raw["width"]),
+        "height": _ints(raw["height"]),
+        "frame_count": frames,
+        "fps": pd.arrays.FloatingArray(*fps),
+        "duration_s": pd.arrays.FloatingArray(*col.ratio(_pair(frames), fps)),
+        "error_code": _ints(raw["error_code"]),
+        "error_reason": _strings(raw["error_reason"]),
+        "task_id": _strings(raw["task_id"]),
+        "team_id": _strings(raw["team_id"]),
+        "uid": _ints(raw["uid"]),
+    }
+    return _frame(columns, got, ANALYSIS_SCHEMA)
+
+
+def people_dataframe(records: object) -> pd.DataFrame:
+    """One row per ``analysis_result.media`` entry, in ``PEOPLE_SCHEMA`` (inputs as above)."""
+    ids, urls, obj_ids, images, kinds = col.people_rows(_resolve(records, "analysis").records)
+    columns = [_strings(ids), _strings(urls), _ints(obj_ids), _strings(images), _strings(kinds)]
+    return _new_frame(dict(zip(PEOPLE_SCHEMA, columns, strict=True)))
+
+
+def tasks_dataframe(tasks: object) -> pd.DataFrame:
+    """One row per head-swap task, in ``TASK_SCHEMA``.
+
+    ``tasks``: record dicts, envelopes, ``Task`` objects or entries with ``.task``. ``id`` is
+    the task's ``_id`` (for ``get_task``); ``task_id`` the internal id, as in ``to_dataframe``.
+    """
+    got = _resolve(tasks, "task")
+    recs = got.records
+    status = _ints(col.get(recs, "status"))
+    columns = {
+        "id": _strings(col.get(recs, "_id")),
+        "source_video_url": _strings(col.get(recs, "source_video_url")),
+        # "" while running means no output yet, as in models.Task.
+        "output_url": _strings([v or None for v in col.get(recs, "video_url")]),
+        "status": pd.Categorical.from_codes(col.status_codes(_pair(status)), dtype=STATUS_DTYPE),
+        "status_code": status,
+        "progress": pd.arrays.FloatingArray(*col.floats(col.get(recs, "progress"), clip=True)),
+        "resolution": _strings(col.get(recs, "resolution")),
+        "model_name": _strings(col.get(recs, "model_name")),
+        "created_at": _ms_times(col.get(recs, "create_time")),
+        "video_duration_s": _floats(col.get(recs, "video_duration")),
+        "deduction_duration": _floats(col.get(recs, "deduction_duration")),
+        "deduction_lock_duration": _floats(col.get(recs, "deduction_lock_duration")),
+        "priority": _ints(col.get(recs, "priority")),
+        "error_code": _ints(col.get(recs, "error_code")),
+        "error_reason": _strings(col.get(recs, "error_reason")),
+        "file_name": _strings(col.get(recs, "file_name")),
+        "task_id": _strings(col.get(recs, "task_id")),
+        "team_id": _strings(col.get(recs, "team_id")),
+        "uid": _ints(col.get(recs, "uid")),
+    }
+    return _frame(columns, got, TASK_SCHEMA)
+
+
+def to_html(df: pd.DataFrame, *, max_rows: int = 200) -> str:
+    """Escaped HTML table of ``df`` (without ``raw``): status badges, links, thumbnails."""
+    shown = df[[c for c in df.columns if c != "raw"]].head(max_rows).astype(object)
+    rows = [[None if _missing(v) else v for v in row] for row in shown.itertuples(False, None)]
+    return _frames_html.render([str(c) for c in shown.columns], rows, total=len(df))
+
+
+def show(df: pd.DataFrame, *, max_rows: int = 200) -> _frames_html.HTMLTable:
+    """``to_html`` wrapped for display: put ``show(df)`` last in a notebook cell."""
+    return _frames_html.HTMLTable(to_html(df, max_rows=max_rows), len(df))
+
+
+def to_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write ``df`` as CSV, ``raw`` as JSON text. Read it back with ``read_csv``."""
+    _raw_to_json(df).to_csv(path, index=False)
+
+
+def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a ``to_csv`` file back into its schema (empty strings come back as nulls)."""
+    schema = _schema_of(pd.read_csv(path, nrows=0).columns)
+    dtypes = {c: t for c, t in schema.items() if t is not _TIME and t is not _OBJ}
+    # Only "" is a null: an error_reason of "NA" or "null" is text.
+    df = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
+    return _conform(df, schema)
+
+
+def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write ``df`` as Parquet (pandas records the dtypes; ``raw`` is stored as JSON text)."""
+    _require_pyarrow()
+    _raw_to_json(df).to_parquet(path, engine="pyarrow", index=False)
+
+
+def read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a ``to_parquet`` file back with the exact schema and ``raw`` dicts."""
+    _require_pyarrow()
+    df = pd.read_parquet(path, engine="pyarrow")
+    return _conform(df, _schema_of(df.columns))
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _resolve(records: object, kind: str) -> Resolved:
+    items = items_of(records)
+    ids = col.fields(items, {"_id": "_id"})  # type: ignore[arg-type]
+    if ids is not None and valid_ids(ids["_id"]):
+        return Resolved(items, None, None)  # type: ignore[arg-type]
+    return resolve(items, kind)  # unwraps, converts, or raises naming the bad item
+
+
+def _ints(values: list[Any]) -> pd.arrays.IntegerArray:
+    if _pa is not None and col.plain_ints(values):
+        try:  # Arrow converts ints and None in one C++ pass, 3× faster than numpy's object path
+            arrow = _pa.array(values, _pa.int64())
+            array: pd.arrays.IntegerArray = _INT.__from_arrow__(arrow)  # type: ignore[attr-defined]
+            return array
+        except (OverflowError, ValueError):  # beyond int64: the tolerant path masks it
+            pass
+    return pd.arrays.IntegerArray(*col.ints(values))
+
+
+def _pair(array: pd.arrays.IntegerArray) -> col.Ints:
+    return array.to_numpy(np.int64, na_value=0), array.isna()
+
+
+def _floats(values: list[Any]) -> pd.arrays.FloatingArray:
+    return pd.arrays.FloatingArray(*col.floats(values))
+
+
+def _strings(values: list[Any]) -> Any:
+    texts = col.strings(values)
+    try:
+        if _STR.storage == "pyarrow" and _pa is not None:
+            # Straight to Arrow: pd.array() would copy and re-check every string first (5× slower).
+            return pd.arrays.ArrowStringArray(_pa.array(texts, type=_pa.large_string()))
+        return pd.array(texts, dtype=_STR)
+    except UnicodeEncodeError:  # lone surrogates survive json.loads but not UTF-8
+        return pd.array(col.valid_utf8(texts), dtype=_STR)
+
+
+def _ms_times(values: list[Any]) -> Any:
+    micros = col.ms_to_us(_pair(_ints(values)))
+    return pd.array(micros.view("M8[us]")).tz_localize("UTC")
+
+
+def _times(values: Times | None, n: int) -> Any:
+    if values is None or all(v is None for v in values):
+        return pd.array(np.full(n, col.NAT).view("M8[us]")).tz_localize("UTC")
+    # Naive datetimes are taken as UTC; aware ones are converted to it.
+    return pd.to_datetime(pd.Series(values, dtype=object), utc=True).dt.as_unit("us").array
+
+
+def _frame(columns: dict[str, Any], got: Resolved, schema: Mapping[str, Any]) -> pd.DataFrame:
+    start = _times(got.submitted, len(got.records))
+    end = _times(got.finished, len(got.records))
+    elapsed = (pd.Series(end) - pd.Series(start)).dt.total_seconds()
+    columns.update(
+        submitted_at=start,
+        finished_at=end,
+        elapsed_s=pd.arrays.FloatingArray(
+            *col.finite(elapsed.to_numpy(np.float64, na_value=np.nan))
+        ),
+        raw=col.objects(got.records),
+    )
+    assert list(columns) == list(schema)  # cheap guard against a column added out of order
+    return _new_frame(columns)
+
+
+def _new_frame(columns: dict[str, Any]) -> pd.DataFrame:
+    frame: pd.DataFrame = pd.DataFrame(columns, copy=False)  # the arrays are fresh: no copy
+    return frame
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or value != value
+
+
+def _schema_of(columns: pd.Index) -> Mapping[str, Any]:
+    for schema in (ANALYSIS_SCHEMA, PEOPLE_SCHEMA, TASK_SCHEMA):
+        if list(columns) == list(schema):
+            return schema
+    raise ValueError(f"not a headswap_nb frame: columns {list(columns)}")
+
+
+def _raw_to_json(df: pd.DataFrame) -> pd.DataFrame:
+    if "raw" not in df.columns:
+        return df
+    text = [None if r is None else json.dumps(r, default=str) for r in df["raw"]]
+    encoded: pd.DataFrame = df.assign(raw=pd.array(text, dtype=_STR))
+    return encoded
+
+
+def _conform(df: pd.DataFrame, schema: Mapping[str, Any]) -> pd.DataFrame:
+    out: dict[str, Any] = {}
+    for name, dtype in schema.items():
+        column = df[name]
+        if dtype is _OBJ:  # the raw column, stored as JSON text
+            out[name] = col.objects([None if _missing(v) else json.loads(v) for v in column])
+        elif dtype is _TIME:
+            out[name] = pd.to_datetime(column, utc=True, format="ISO8601").dt.as_unit("us")
+        else:
+            out[name] = column.astype(dtype)
+    return _new_frame(out)
+
+
+def _require_pyarrow() -> None:
+    if _pa is None:
+        raise ImportError("Parquet needs pyarrow: pip install 'headswap-nb[parquet]'")

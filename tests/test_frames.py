@@ -1,0 +1,388 @@
+"""headswap_nb.frames: fixed schemas, one frame from every input shape, safe HTML, exports."""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from headswap_nb import frames
+from headswap_nb.models import Analysis, Status, Task
+
+# akool-api.md §4.1, §4.2, §4.3, §4.4 examples, verbatim.
+SUBMIT = {"code": 1000, "msg": "Analyze success", "data": {"_id": "6a066d03625746c797390f55", "create_time": 1778806019014,  # noqa: E501
+ "uid": 101400, "team_id": "6805fb69e92d9edc7ca0b409", "video_url": "https://example.com/videos/source.mp4",
+ "type": "head", "status": 1, "task_id": "6a066d022872921bde86b72f", "progress": 0}}  # fmt: skip
+COMPLETED = {"code": 1000, "msg": "OK", "data": {"_id": "6a066d03625746c797390f55", "create_time": 1778806019014, "uid": 101400,  # noqa: E501
+ "team_id": "6805fb69e92d9edc7ca0b409", "video_url": "https://example.com/videos/source.mp4", "type": "head",  # noqa: E501
+ "status": 3, "task_id": "6a066d022872921bde86b72f",
+ "analysis_result": {"detected_objects": 3,
+   "media": [{"media_type": "images", "obj_id": 0, "img_url": "https://example.com/previews/subject_0.png"}],
+   "video_info": {"width": 1916, "height": 1082, "fps": 30, "frame_count": 450}},
+ "progress": 100, "error_reason": "success", "error_code": 0}}  # fmt: skip
+TASK_CREATED = {"code": 1000, "msg": "OK", "data": {"_id": "6a066dc58570ecbf64f761a5", "create_time": 1778806213962, "uid": 101400,  # noqa: E501
+ "team_id": "6805fb69e92d9edc7ca0b409", "video_duration": 10, "task_id": "6a066dc52872921bde86b745",
+ "resolution": "720p", "status": 1, "deduction_lock_duration": 100, "model_name": "akool-premium",
+ "file_name": "Headswap_1778806213962.mp4", "video_url": None}}  # fmt: skip
+TASK_DONE = {"code": 1000, "msg": "OK", "data": {"_id": "6a066dc58570ecbf64f761a5", "uid": 101400, "team_id": "6805fb69e92d9edc7ca0b409",  # noqa: E501
+ "source_video_url": "https://example.com/videos/source.mp4", "create_time": 1778806213962, "status": 3,  # noqa: E501
+ "video_duration": 10, "resolution": "720p", "deduction_duration": 15, "video_url": "https://example.com/output/result.mp4",
+ "progress": 100, "priority": 9, "task_id": "6a066dc52872921bde86b745", "file_name": "Headswap_1778806213962.mp4",  # noqa: E501
+ "model_name": "akool-premium"}}  # fmt: skip
+
+CREATED = pd.Timestamp(1778806019014, unit="ms", tz="UTC")
+
+
+@dataclass
+class Entry:
+    """Shaped like a batch entry / journal row."""
+
+    analysis: Any
+    submitted_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass
+class TaskEntry:
+    task: Any
+
+
+def data(envelope: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(envelope["data"])
+
+
+def dtypes(schema: Any) -> list[str]:
+    return [str(t) for t in schema.values()]
+
+
+# --- schema -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "schema"),
+    [
+        (frames.to_dataframe, frames.ANALYSIS_SCHEMA),
+        (frames.people_dataframe, frames.PEOPLE_SCHEMA),
+        (frames.tasks_dataframe, frames.TASK_SCHEMA),
+    ],
+)
+def test_zero_rows_keep_the_schema(build: Any, schema: Any) -> None:
+    df = build([])
+    assert list(df.columns) == list(schema)
+    assert [str(t) for t in df.dtypes] == dtypes(schema)
+    assert len(df) == 0
+
+
+def test_analysis_columns_and_dtypes() -> None:
+    df = frames.to_dataframe([data(COMPLETED)])
+    assert list(df.columns) == [
+        "analysis_id", "video_url", "status", "status_code", "progress", "created_at",
+        "detected_objects", "people", "width", "height", "frame_count", "fps", "duration_s",
+        "error_code", "error_reason", "task_id", "team_id", "uid",
+        "submitted_at", "finished_at", "elapsed_s", "raw",
+    ]  # fmt: skip
+    assert df["status"].dtype == frames.STATUS_DTYPE
+    assert list(df["status"].cat.categories) == [
+        "queued", "processing", "completed", "failed", "unknown"
+    ]  # fmt: skip
+    assert str(df["created_at"].dtype) == "datetime64[us, UTC]"
+    for name in ("status_code", "detected_objects", "people", "width", "height", "uid"):
+        assert str(df[name].dtype) == "Int64", name
+    for name in ("progress", "fps", "duration_s", "elapsed_s"):
+        assert str(df[name].dtype) == "Float64", name
+    assert df["raw"].dtype == object
+
+
+def test_completed_record_values() -> None:
+    row = frames.to_dataframe([data(COMPLETED)]).iloc[0]
+    assert row["analysis_id"] == "6a066d03625746c797390f55"
+    assert row["status"] == "completed" and row["status_code"] == 3
+    assert row["progress"] == 100.0
+    assert row["created_at"] == CREATED
+    assert (row["detected_objects"], row["people"]) == (3, 1)  # the doc example is shortened
+    assert (row["width"], row["height"], row["frame_count"], row["fps"]) == (1916, 1082, 450, 30.0)
+    assert row["duration_s"] == 15.0  # 450 frames at 30 fps
+    assert (row["error_code"], row["error_reason"]) == (0, "success")
+    assert (row["task_id"], row["team_id"], row["uid"]) == (
+        "6a066d022872921bde86b72f", "6805fb69e92d9edc7ca0b409", 101400
+    )  # fmt: skip
+    assert row["raw"] == COMPLETED["data"]
+    assert row[["submitted_at", "finished_at", "elapsed_s"]].isna().all()
+
+
+def test_submit_time_record_gives_nulls_not_a_crash() -> None:
+    row = frames.to_dataframe([data(SUBMIT)]).iloc[0]
+    assert row["status"] == "queued" and row["progress"] == 0.0
+    for name in ("detected_objects", "people", "width", "fps", "duration_s", "error_code"):
+        assert pd.isna(row[name]), name
+    assert pd.isna(row["error_reason"])
+
+
+def test_bare_id_is_enough() -> None:
+    df = frames.to_dataframe([{"_id": "a"}])
+    assert df["status"].tolist() == ["queued"]  # no status yet reads as queued, as in models
+    assert df.drop(columns=["analysis_id", "status", "raw"]).isna().all(axis=None)
+
+
+def test_unknown_status_and_wrong_types_are_tolerated() -> None:
+    records = [
+        {"_id": "a", "status": 7, "progress": "55", "uid": "12", "create_time": "x"},
+        {"_id": "b", "status": True, "progress": 250, "uid": 1.5, "error_code": 2**80},
+        {"_id": "c", "status": "3", "video_url": 5, "analysis_result": {"video_info": {"fps": 0}}},
+        {"_id": "d", "status": 2.0, "analysis_result": {"media": "nope", "detected_objects": "2"}},
+    ]
+    df = frames.to_dataframe(records)
+    assert df["status"].tolist() == ["unknown", "queued", "completed", "processing"]
+    assert df["status_code"].tolist() == [7, pd.NA, 3, 2]
+    assert df["progress"].tolist() == [55.0, 100.0, pd.NA, pd.NA]  # clipped to 0–100
+    assert df["uid"].tolist() == [12, pd.NA, pd.NA, pd.NA]
+    assert df["error_code"].isna().all()  # beyond int64
+    assert df["created_at"].isna().all()
+    assert df["video_url"].isna().all()
+    assert df["duration_s"].isna().all()  # fps 0: no duration
+    assert df["people"].tolist() == [pd.NA, pd.NA, 0, 0]
+    assert df["detected_objects"].tolist() == [pd.NA, pd.NA, pd.NA, 2]
+    assert [str(t) for t in df.dtypes] == dtypes(frames.ANALYSIS_SCHEMA)
+
+
+# --- inputs -----------------------------------------------------------------------------
+
+
+def test_every_input_shape_gives_the_same_frame() -> None:
+    raw = [data(SUBMIT), data(COMPLETED)]
+    expected = frames.to_dataframe(raw)
+    analyses = [Analysis.from_json(r) for r in raw]
+    for other in (
+        [SUBMIT, COMPLETED],
+        analyses,
+        [Entry(a) for a in analyses],
+        [Entry(r) for r in raw],
+        [data(SUBMIT), Entry(analyses[1])],
+    ):
+        pd.testing.assert_frame_equal(frames.to_dataframe(other), expected)
+
+
+def test_hand_built_analysis_matches_its_raw_twin() -> None:
+    parsed = Analysis.from_json(data(COMPLETED))
+    bare = Analysis(**{f: getattr(parsed, f) for f in parsed.__slots__ if f != "raw"})
+    got = frames.to_dataframe([bare]).drop(columns="raw")
+    pd.testing.assert_frame_equal(got, frames.to_dataframe([parsed]).drop(columns="raw"))
+
+
+def test_containers_and_skipped_entries() -> None:
+    class Journal:
+        def records(self) -> list[Entry]:
+            return [Entry(None), Entry(Analysis.from_json(data(COMPLETED)))]
+
+    class Batch:
+        records: ClassVar = {
+            "https://example.com/videos/source.mp4": Analysis.from_json(data(SUBMIT))
+        }
+
+    assert frames.to_dataframe(Journal())["status"].tolist() == ["completed"]
+    assert frames.to_dataframe(Batch())["status"].tolist() == ["queued"]
+    assert len(frames.to_dataframe(iter([data(SUBMIT)]))) == 1
+
+
+def test_journal_times() -> None:
+    start = datetime(2026, 5, 15, 0, 46, 59, tzinfo=timezone.utc)
+    local = timezone(timedelta(hours=2))
+    entry = Entry(data(COMPLETED), start, (start + timedelta(seconds=42.5)).astimezone(local))
+    row = frames.to_dataframe([entry, Entry(data(SUBMIT), start)]).iloc[0]
+    assert row["submitted_at"] == pd.Timestamp(start)
+    assert row["elapsed_s"] == 42.5
+    assert str(row["finished_at"].tz) == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("items", "error", "pattern"),
+    [
+        ([data(SUBMIT), 42], TypeError, r"record #1: .* got int"),
+        ([data(SUBMIT), "x"], TypeError, r"record #1: .* got str"),
+        ([{"video_url": "https://e.com/v.mp4"}], ValueError, r"record #0: .*'_id'"),
+        ([{"_id": ""}], ValueError, r"record #0"),
+        ([data(SUBMIT), Entry(None), {"code": 1014, "msg": "Resource not found"}], ValueError,
+         r"record #2: an error envelope \(code=1014"),
+        ([Entry(3)], TypeError, r"record #0: .* got int"),
+    ],
+)  # fmt: skip
+def test_wrong_shapes_name_the_record(items: list[Any], error: type, pattern: str) -> None:
+    with pytest.raises(error, match=pattern):
+        frames.to_dataframe(items)
+
+
+def test_single_record_or_non_iterable_is_refused() -> None:
+    with pytest.raises(TypeError, match="wrap it in a list"):
+        frames.to_dataframe(data(SUBMIT))
+    with pytest.raises(TypeError, match="iterable"):
+        frames.to_dataframe(5)
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+KEYS = st.sampled_from(
+    ["status", "progress", "create_time", "uid", "video_url", "error_code", "error_reason",
+     "task_id", "analysis_result", "media", "video_info", "fps", "frame_count", "width", "obj_id"]
+)  # fmt: skip
+RECORD = st.builds(
+    lambda rid, body, nested: {**body, "_id": rid, "analysis_result": nested},
+    st.text(min_size=1, max_size=6),
+    st.dictionaries(KEYS, JSONISH, max_size=8),
+    st.one_of(JSONISH, st.fixed_dictionaries({}, optional={
+        "media": st.lists(st.dictionaries(KEYS, JSONISH, max_size=3) | JSONISH, max_size=3),
+        "video_info": st.dictionaries(KEYS, JSONISH, max_size=4) | JSONISH,
+        "detected_objects": JSONISH,
+    })),
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(RECORD, max_size=5))
+def test_any_jsonish_record_keeps_the_schema(records: list[dict[str, Any]]) -> None:
+    for build, schema in (
+        (frames.to_dataframe, frames.ANALYSIS_SCHEMA),
+        (frames.people_dataframe, frames.PEOPLE_SCHEMA),
+        (frames.tasks_dataframe, frames.TASK_SCHEMA),
+    ):
+        df = build(records)
+        assert [str(t) for t in df.dtypes] == dtypes(schema)
+    assert len(frames.to_dataframe(records)) == len(records)
+
+
+# --- people and tasks -------------------------------------------------------------------
+
+
+def test_people_rows() -> None:
+    record = data(COMPLETED)
+    record["analysis_result"]["media"].append({"obj_id": 1, "img_url": None})
+    df = frames.people_dataframe([record, data(SUBMIT)])
+    assert df["obj_id"].tolist() == [0, 1]
+    assert df["img_url"].tolist() == ["https://example.com/previews/subject_0.png", pd.NA]
+    assert df["analysis_id"].unique().tolist() == ["6a066d03625746c797390f55"]
+    assert frames.to_dataframe([record])["people"].tolist() == [len(df)]
+
+
+def test_tasks_frame() -> None:
+    created = Task.from_json(data(TASK_CREATED), source_video_url="https://example.com/v.mp4")
+    df = frames.tasks_dataframe([created, TASK_DONE, TaskEntry(Task.from_json(data(TASK_DONE)))])
+    assert [str(t) for t in df.dtypes] == dtypes(frames.TASK_SCHEMA)
+    assert df["source_video_url"].tolist()[0] == "https://example.com/v.mp4"
+    assert df["output_url"].tolist() == [pd.NA, *["https://example.com/output/result.mp4"] * 2]
+    assert df["status"].tolist() == ["queued", "completed", "completed"]
+    assert df["video_duration_s"].tolist() == [10.0] * 3
+    assert df["deduction_duration"].tolist() == [pd.NA, 15.0, 15.0]
+    assert df["id"].tolist() == ["6a066dc58570ecbf64f761a5"] * 3
+    pd.testing.assert_frame_equal(df.iloc[[1]].reset_index(drop=True),
+                                  df.iloc[[2]].reset_index(drop=True))  # fmt: skip
+    bare = Task(id="t", status=Status.FAILED, progress=40.0, error_code=2001, error_reason="<b>")
+    row = frames.tasks_dataframe([bare]).iloc[0]
+    assert (row["status"], row["error_code"], row["error_reason"]) == ("failed", 2001, "<b>")
+
+
+# --- HTML -------------------------------------------------------------------------------
+
+
+HOSTILE = '"><script>alert(1)</script>'
+
+
+def hostile_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    record = data(COMPLETED)
+    record["video_url"] = "https://example.com/v.mp4" + HOSTILE
+    record["error_reason"] = HOSTILE
+    record["analysis_result"]["media"] = [
+        {"obj_id": 0, "img_url": "javascript:alert(1)", "media_type": HOSTILE},
+        {"obj_id": 1, "img_url": "java\tscript:alert(1)"},
+        {"obj_id": 2, "img_url": "https://example.com/p.png?a=1&b=<2>"},
+    ]
+    bad = {"_id": HOSTILE, "video_url": "javascript:alert(1)", "status": 9}
+    return frames.to_dataframe([record, bad]), frames.people_dataframe([record])
+
+
+def test_html_escapes_everything_and_only_links_web_urls() -> None:
+    analyses, people = hostile_frames()
+    for html in (frames.to_html(analyses), frames.to_html(people)):
+        assert "<script" not in html
+        assert not re.search(r"""(href|src)="\s*java""", html)
+        for url in re.findall(r'(?:href|src)="([^"]*)"', html):
+            assert url.startswith("https://"), url
+    people_html = frames.show(people)._repr_html_()
+    assert '<img src="https://example.com/p.png?a=1&amp;b=&lt;2&gt;"' in people_html
+    assert 'loading="lazy"' in people_html
+    assert "javascript:alert(1)" in people_html  # shown as text
+    analyses_html = frames.to_html(analyses)
+    assert "&lt;script&gt;" in analyses_html
+    assert "#b45309" in analyses_html and "#15803d" in analyses_html  # unknown, completed badges
+    assert "{'_id'" not in analyses_html  # raw is not displayed
+
+
+def test_html_limits_rows() -> None:
+    df = frames.to_dataframe([{"_id": str(i)} for i in range(5)])
+    html = frames.to_html(df, max_rows=2)
+    assert html.count("<tr>") == 3 and "first 2 of 5 rows" in html
+
+
+# --- export -----------------------------------------------------------------------------
+
+
+def sample() -> pd.DataFrame:
+    start = datetime(2026, 5, 15, tzinfo=timezone.utc)
+    entry = Entry(data(COMPLETED), start, start + timedelta(seconds=3))
+    return frames.to_dataframe(
+        [entry, data(SUBMIT), {"_id": "x", "status": 7, "error_reason": "NA"}]
+    )
+
+
+def test_parquet_round_trip(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    for df in (sample(), frames.people_dataframe([COMPLETED]), frames.tasks_dataframe([TASK_DONE])):
+        frames.to_parquet(df, tmp_path / "f.parquet")
+        pd.testing.assert_frame_equal(frames.read_parquet(tmp_path / "f.parquet"), df)
+    empty = frames.to_dataframe([])
+    frames.to_parquet(empty, tmp_path / "e.parquet")
+    pd.testing.assert_frame_equal(frames.read_parquet(tmp_path / "e.parquet"), empty)
+
+
+def test_csv_round_trip(tmp_path: Path) -> None:
+    for df in (sample(), frames.people_dataframe([COMPLETED]), frames.tasks_dataframe([TASK_DONE])):
+        frames.to_csv(df, tmp_path / "f.csv")
+        pd.testing.assert_frame_equal(frames.read_csv(tmp_path / "f.csv"), df)
+
+
+def test_parquet_without_pyarrow_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    df = sample()
+    monkeypatch.setattr(frames, "_pa", None)
+    with pytest.raises(ImportError, match=r"headswap-nb\[parquet\]"):
+        frames.to_parquet(df, tmp_path / "f.parquet")
+    with pytest.raises(ImportError, match=r"headswap-nb\[parquet\]"):
+        frames.read_parquet(tmp_path / "f.parquet")
+
+
+def test_numpy_and_arrow_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    records = [data(COMPLETED), data(SUBMIT), {"_id": "x", "uid": 2**70, "status": None}]
+    fast = frames.to_dataframe(records)
+    monkeypatch.setattr(frames, "_pa", None)
+    pd.testing.assert_frame_equal(frames.to_dataframe(records), fast)
+
+
+def test_lazy_top_level_exports() -> None:
+    import headswap_nb
+
+    assert headswap_nb.to_dataframe is frames.to_dataframe
+    assert headswap_nb.people_dataframe is frames.people_dataframe
+    assert headswap_nb.tasks_dataframe is frames.tasks_dataframe
+    assert {"to_dataframe", "people_dataframe", "tasks_dataframe"} <= set(headswap_nb.__all__)
