@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from headswap_nb.errors import InvalidRequestError
+from headswap_nb.urls import video_url_problem
 
 __all__ = ["RESOLUTIONS", "check_id", "check_url", "normalise_mappings"]
 
@@ -32,18 +32,12 @@ def check_url(value: object, field: str) -> str:
     """Return ``value`` unchanged if it is an absolute http(s) URL without whitespace.
 
     The string is never normalised: the API links a task to its analysis by the identical
-    ``video_url`` string (§4.3).
+    ``video_url`` string (§4.3). The rules are those of pasted URL lists (``urls.py``).
     """
-    if not isinstance(value, str) or not value:
-        raise _invalid(field, "must be a non-empty string URL")
-    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
-        raise _invalid(field, "must not contain whitespace or control characters", value)
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        raise _invalid(field, "is not a valid URL", value) from None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise _invalid(field, "must be an absolute http:// or https:// URL", value)
+    problem = video_url_problem(value)
+    if problem is not None:
+        raise _invalid(field, problem, value if isinstance(value, str) else None)
+    assert isinstance(value, str)  # video_url_problem accepts strings only
     return value
 
 
