@@ -1,0 +1,154 @@
+"""Fault injection settings and the seeded decision of which fault, if any, hits a request.
+
+Faults are off by default. Each kind has its own rate (a probability per request in scope);
+one uniform draw per request picks at most one kind, so rates add up and must total <= 1.
+
+Kinds and when they strike (``middleware.py`` carries them out):
+
+``http_5xx``       HTTP 502 or 503 with an HTML or JSON body            before the handler
+``throttle_http``  HTTP 429 with ``Retry-After`` and a 1005 envelope    before the handler
+``throttle_code``  HTTP 200 with ``{"code": 1005, ...}``                 before the handler
+``drop``           headers and part of the body sent, then the connection is cut
+``malformed``      HTTP 200 with truncated JSON or an HTML page
+``slow``           the real reply, ``slow_seconds`` (real seconds) late
+``hang``           the request is accepted and never answered until the client gives up
+                   (or ``hang_seconds`` pass, or the server stops; then it is cut)
+
+On a submit (analyze, task/create) the "before" kinds strike before the job exists, and
+drop/malformed/slow/hang strike after it was created: the client cannot tell whether its
+submit worked, which is the realistic ambiguous case. ``scope`` limits faults to ``reads``
+(the two detail GETs), ``submits`` (analyze and task/create) or ``all`` of those four;
+getToken, admin and media routes are never faulted.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+import threading
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+__all__ = ["AFTER_HANDLER", "FaultConfig", "FaultInjector", "FaultKind", "choose_fault"]
+
+
+class FaultKind(str, enum.Enum):
+    """A kind of injected fault; the value names the ``FaultConfig`` rate field."""
+
+    HTTP_5XX = "http_5xx"
+    THROTTLE_HTTP = "throttle_http"
+    THROTTLE_CODE = "throttle_code"
+    DROP = "drop"
+    MALFORMED = "malformed"
+    SLOW = "slow"
+    HANG = "hang"
+
+
+AFTER_HANDLER = frozenset({FaultKind.DROP, FaultKind.MALFORMED, FaultKind.SLOW, FaultKind.HANG})
+"""Kinds that let the real handler run first (so a submit creates its job)."""
+
+SCOPES = ("reads", "submits", "all")
+
+
+@dataclass(frozen=True)
+class FaultConfig:
+    """Rates (0–1, summing to at most 1) and parameters of injected faults."""
+
+    http_5xx: float = 0.0
+    throttle_http: float = 0.0
+    throttle_code: float = 0.0
+    drop: float = 0.0
+    malformed: float = 0.0
+    slow: float = 0.0
+    hang: float = 0.0
+    slow_seconds: float = 2.0
+    """Real seconds a slow reply is held back."""
+    retry_after_seconds: int = 1
+    """The ``Retry-After`` header of an HTTP 429."""
+    hang_seconds: float = 600.0
+    """Real seconds after which a hanging request is cut anyway."""
+    scope: str = "all"
+    """``reads``, ``submits`` or ``all``."""
+    seed: int = 0
+    """Seed of the fault RNG; the same seed and request order give the same faults."""
+
+    def __post_init__(self) -> None:
+        rates = [getattr(self, kind.value) for kind in FaultKind]
+        if any(not isinstance(r, (int, float)) or not 0.0 <= r <= 1.0 for r in rates):
+            raise ValueError("every fault rate must be a number between 0 and 1")
+        if sum(rates) > 1.0 + 1e-9:
+            raise ValueError("fault rates must add up to at most 1")
+        if self.scope not in SCOPES:
+            raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
+        if self.slow_seconds < 0 or self.hang_seconds < 0 or self.retry_after_seconds < 0:
+            raise ValueError("slow_seconds, hang_seconds and retry_after_seconds must be >= 0")
+
+    @property
+    def enabled(self) -> bool:
+        """True when any rate is above zero."""
+        return any(getattr(self, kind.value) > 0 for kind in FaultKind)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready fields."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> FaultConfig:
+        """Build from JSON; unknown keys or wrong types raise ``ValueError``."""
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown fault settings: {', '.join(sorted(unknown))}")
+        for name, value in values.items():
+            if name == "scope":
+                valid = isinstance(value, str)
+            elif name in ("seed", "retry_after_seconds"):
+                valid = isinstance(value, int) and not isinstance(value, bool)
+            else:
+                valid = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not valid:
+                raise ValueError(f"{name} has the wrong type")
+        return cls(**values)
+
+
+def choose_fault(config: FaultConfig, *, is_submit: bool, draw: float) -> FaultKind | None:
+    """The fault for one request in scope, given a uniform ``draw`` in [0, 1)."""
+    if config.scope == ("reads" if is_submit else "submits"):
+        return None
+    running = 0.0
+    for kind in FaultKind:
+        running += getattr(config, kind.value)
+        if draw < running:
+            return kind
+    return None
+
+
+class FaultInjector:
+    """The current ``FaultConfig`` and its seeded RNG; replaceable at runtime."""
+
+    def __init__(self, config: FaultConfig) -> None:
+        self._lock = threading.Lock()
+        self.config = config
+        self._enabled = config.enabled
+        self._rng = random.Random(config.seed)
+
+    def set(self, config: FaultConfig) -> None:
+        """Switch to ``config`` and restart the RNG from its seed."""
+        with self._lock:
+            self.config = config
+            self._enabled = config.enabled
+            self._rng = random.Random(config.seed)
+
+    def pick(self, *, is_submit: bool) -> FaultKind | None:
+        """Draw the fault for one request (None most of the time)."""
+        if not self._enabled:
+            return None  # the common case costs no lock and no draw
+        config = self.config
+        with self._lock:
+            draw = self._rng.random()
+        return choose_fault(config, is_submit=is_submit, draw=draw)
+
+    def coin(self) -> float:
+        """An extra seeded draw to vary a fault's details (502 vs 503, HTML vs JSON)."""
+        with self._lock:
+            return self._rng.random()
