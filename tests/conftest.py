@@ -14,6 +14,19 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+# Fixtures shared across test modules, collected here so test files import no fixtures.
+from batch_fixtures import fake_client  # noqa: F401
+from browser_fixtures import (  # noqa: F401
+    browser,
+    browser_simulator,
+    jupyter_lab,
+    lab_notebook,
+    notebook7,
+    page,
+    voila_server,
+)
+from client_fixtures import fake_time, make_client, mode  # noqa: F401
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -7,7 +7,6 @@ import email.utils
 import inspect
 import json
 
-import client_fixtures
 import httpx
 import pytest
 from client_fixtures import (
@@ -46,9 +45,6 @@ from headswap_nb.errors import (
 from headswap_nb.models import Status
 
 # Fixtures shared with other client tests (conftest.py belongs to the whole suite).
-fake_time = client_fixtures.fake_time
-make_client = client_fixtures.make_client
-mode = client_fixtures.mode
 
 
 def public_methods(cls: type) -> dict[str, inspect.Signature]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import pickle
 
-import client_fixtures
 import httpx
 import pytest
 from client_fixtures import (
@@ -27,9 +26,6 @@ from headswap_nb.errors import ConfigurationError, HeadswapError
 TOKEN = "jwt-SENTINEL-token-abcdef"
 
 # Fixtures shared with other client tests (conftest.py belongs to the whole suite).
-fake_time = client_fixtures.fake_time
-make_client = client_fixtures.make_client
-mode = client_fixtures.mode
 
 
 def assert_clean(*texts: str) -> None:

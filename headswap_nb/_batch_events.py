@@ -1,0 +1,65 @@
+"""Fan-out of batch events to callbacks and async iterators.
+
+Callbacks run synchronously on the event loop, in subscription order. A callback that raises
+is logged and skipped: a broken widget must never stop the batch that pays for analyses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+
+from headswap_nb._batch_state import BatchEvent
+
+__all__ = ["EventHub"]
+
+logger = logging.getLogger("headswap_nb.batch")
+
+
+class EventHub:
+    """Delivers each event to every subscriber and every open ``stream()``."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable[[BatchEvent], object]] = []
+        self._queues: list[asyncio.Queue[BatchEvent | None]] = []
+
+    def subscribe(self, callback: Callable[[BatchEvent], object]) -> Callable[[], None]:
+        """Call ``callback(event)`` for every event; returns a function that unsubscribes."""
+        self._callbacks.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+
+        return unsubscribe
+
+    def emit(self, event: BatchEvent) -> None:
+        """Deliver ``event``; callback exceptions are logged, never raised."""
+        for callback in tuple(self._callbacks):
+            try:
+                callback(event)
+            except Exception:
+                logger.exception("batch event callback %r raised; the batch goes on", callback)
+        for queue in self._queues:
+            queue.put_nowait(event)
+
+    async def stream(self) -> AsyncIterator[BatchEvent]:
+        """Events from now on, ending after ``done`` or ``close()``."""
+        queue: asyncio.Queue[BatchEvent | None] = asyncio.Queue()
+        self._queues.append(queue)
+        try:
+            while True:
+                event = await queue.get()
+                if event is None:
+                    return
+                yield event
+                if event.kind == "done":
+                    return
+        finally:
+            self._queues.remove(queue)
+
+    def close(self) -> None:
+        """End every open stream."""
+        for queue in self._queues:
+            queue.put_nowait(None)

@@ -1,0 +1,62 @@
+"""Rebuild batch entries from what a journal holds (pure).
+
+The rule that keeps money safe: a URL with an analysis id is never submitted again — it is
+re-attached and polled; a URL whose intent has no id may exist on the server, so it becomes
+UNKNOWN (needs attention) and is never resubmitted automatically.
+"""
+
+from __future__ import annotations
+
+from headswap_nb._batch_state import BatchEntry, EntryState, state_for_status
+from headswap_nb.journal import JournalRecord
+
+__all__ = ["restore_entry"]
+
+_NEEDS_ATTENTION = (
+    "a submit was journaled at {at} but its analysis id never was (the process stopped "
+    "before the answer): the analysis may exist on the server and be billed. Check the "
+    "account before submitting this URL again."
+)
+
+
+def restore_entry(url: str, record: JournalRecord | None) -> BatchEntry:
+    """The entry for ``url`` given its latest journal record (``None``: never journaled)."""
+    if record is None:
+        return BatchEntry(url)
+    if record.analysis_id is not None:
+        analysis = record.analysis
+        # Whatever the batch had decided (cancelled, a polling error), the analysis exists:
+        # re-attach and let the server say where it is.
+        state = EntryState.QUEUED if analysis is None else state_for_status(analysis.status)
+        failed = state is EntryState.FAILED
+        return BatchEntry(
+            url,
+            state=state,
+            analysis=analysis,
+            analysis_id=record.analysis_id,
+            progress=100.0
+            if state is EntryState.COMPLETED
+            else (analysis.progress if analysis is not None else 0.0),
+            error=(analysis.error_reason if analysis and failed else None),
+            error_code=(analysis.error_code if analysis and failed else None),
+            submitted_at=record.submitted_at,
+            finished_at=record.finished_at if state.is_terminal else None,
+            attempts=record.attempts,
+        )
+    if record.state == "error":
+        return BatchEntry(
+            url,
+            state=EntryState.ERROR,
+            error=record.error,
+            attempts=record.attempts,
+            finished_at=record.finished_at,
+        )
+    # "submitting" (killed mid-submit) or "unknown" (the client said so): needs attention.
+    message = record.error or _NEEDS_ATTENTION.format(at=record.intent_at.isoformat())
+    return BatchEntry(
+        url,
+        state=EntryState.UNKNOWN,
+        error=message,
+        attempts=record.attempts,
+        finished_at=record.finished_at,
+    )

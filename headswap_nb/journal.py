@@ -1,0 +1,337 @@
+"""A durable record of what a batch submitted, so nothing paid for is lost or sent twice.
+
+SQLite from the standard library, in WAL mode. The order of writes is the whole point:
+
+1. ``claim_intent`` / ``record_intent`` — the URL is written *before* the submit is sent;
+2. ``record_submitted`` — the analysis id, right after the answer;
+3. ``record_status`` — every status/progress change, with the full raw record.
+
+A process killed between 1 and 2 leaves an intent without an id: the analysis may exist on
+the server (and is billed), so a resumed batch reports it as needing attention instead of
+submitting again. A killed process leaves a readable file: every write is one short
+transaction, and SQLite's WAL makes each commit atomic.
+
+Durability: intents and ids are committed with ``synchronous=FULL`` (fsync per commit), so
+even a power cut cannot forget that a billed submit was sent. Status records use ``NORMAL``:
+in WAL mode that survives any process crash and can only lose the last records on power loss,
+which costs nothing — the server is the source of truth for status and resume polls again.
+
+Several processes (two kernels on one notebook directory) may share a journal: writes take
+the lock up front (``BEGIN IMMEDIATE``) and wait up to ``busy_timeout`` for each other.
+The journal never stores headers or keys; the raw records hold none.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TypeVar
+
+from headswap_nb._batch_state import state_for_status
+from headswap_nb.models import Analysis
+
+__all__ = ["Journal", "JournalRecord"]
+
+_T = TypeVar("_T")
+_BUSY_TIMEOUT_MS = 30_000
+# Latest intent per URL may be submitted again only when it certainly did not leave a
+# billed analysis running: the analysis failed, or the submit was refused (no id).
+_RESUBMITTABLE = "(state = 'failed' OR (state = 'error' AND analysis_id IS NULL))"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS intents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    url TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    analysis_id TEXT,
+    state TEXT NOT NULL,
+    error TEXT,
+    updated_at REAL NOT NULL,
+    submitted_at REAL,
+    finished_at REAL
+);
+CREATE INDEX IF NOT EXISTS intents_by_url ON intents (url, id);
+CREATE INDEX IF NOT EXISTS intents_by_analysis ON intents (analysis_id);
+CREATE TABLE IF NOT EXISTS statuses (
+    analysis_id TEXT NOT NULL,
+    at REAL NOT NULL,
+    status INTEGER NOT NULL,
+    progress REAL NOT NULL,
+    raw TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS statuses_by_analysis ON statuses (analysis_id, at);
+"""
+
+
+def _dt(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, tz=timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class JournalRecord:
+    """The latest state the journal holds for one URL."""
+
+    url: str
+    """The exact string submitted."""
+    analysis_id: str | None
+    """``None`` when the submit never answered (see ``state``)."""
+    analysis: Analysis | None
+    """Latest raw record seen, parsed; ``None`` before the first answer."""
+    submitted_at: datetime | None
+    """When the submit answered."""
+    finished_at: datetime | None
+    """When the analysis was seen terminal."""
+    state: str
+    """An ``EntryState`` value; ``submitting`` means an intent without an id."""
+    error: str | None
+    """Error text for ``error``/``unknown`` states."""
+    intent_at: datetime
+    """When the intent was written (before the submit)."""
+    intent_id: int = 0
+    """Row id of the intent."""
+    attempts: int = 1
+    """Intents written for this URL."""
+
+    @property
+    def needs_attention(self) -> bool:
+        """True when a submit may have reached the server without its id being recorded."""
+        return self.analysis_id is None and self.state in ("submitting", "unknown")
+
+
+class Journal:
+    """A SQLite journal of intents, analysis ids and status records (see the module doc)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so each write is exactly
+        # one short transaction that takes the write lock before reading.
+        self._conn: sqlite3.Connection | None = sqlite3.connect(
+            self.path,
+            timeout=_BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        self._conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._synchronous = ""
+        self._write(lambda c: c.executescript(_SCHEMA) and None, durable=True, script=True)
+
+    def __repr__(self) -> str:
+        return f"Journal({str(self.path)!r})"
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise ValueError(f"{self!r} is closed")
+        return self._conn
+
+    def _set_synchronous(self, conn: sqlite3.Connection, level: str) -> None:
+        if level != self._synchronous:  # a PRAGMA per write would be cheap, but not free
+            conn.execute(f"PRAGMA synchronous = {level}")
+            self._synchronous = level
+
+    def _write(
+        self, work: Callable[[sqlite3.Connection], _T], *, durable: bool, script: bool = False
+    ) -> _T:
+        with self._lock:
+            conn = self._connection()
+            self._set_synchronous(conn, "FULL" if durable else "NORMAL")
+            if script:  # executescript commits by itself; DDL is idempotent
+                return work(conn)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._connection()
+
+    # --- writes -------------------------------------------------------------------------
+
+    def record_intent(self, url: str) -> int:
+        """Write that ``url`` is about to be submitted; returns the intent id. Durable."""
+        now = time.time()
+        return self._write(
+            lambda c: int(
+                c.execute(
+                    "INSERT INTO intents (url, created_at, state, updated_at) "
+                    "VALUES (?, ?, 'submitting', ?)",
+                    (url, now, now),
+                ).lastrowid
+                or 0
+            ),
+            durable=True,
+        )
+
+    def claim_intent(self, url: str) -> int | None:
+        """Like ``record_intent``, but only if no live intent exists for ``url``.
+
+        Returns ``None`` when the URL already has an id, or an intent that may have reached
+        the server — possibly written by another process sharing this journal. The check and
+        the insert are one transaction, so two kernels cannot both claim the same URL.
+        """
+        now = time.time()
+
+        def claim(c: sqlite3.Connection) -> int | None:
+            row = c.execute(
+                f"SELECT {_RESUBMITTABLE} FROM intents WHERE url = ? ORDER BY id DESC LIMIT 1",
+                (url,),
+            ).fetchone()
+            if row is not None and not row[0]:
+                return None
+            cursor = c.execute(
+                "INSERT INTO intents (url, created_at, state, updated_at) "
+                "VALUES (?, ?, 'submitting', ?)",
+                (url, now, now),
+            )
+            return int(cursor.lastrowid or 0)
+
+        return self._write(claim, durable=True)
+
+    def record_submitted(self, intent_id: int, analysis: Analysis) -> None:
+        """Write the analysis id (and first record) right after the submit answered. Durable."""
+        now = time.time()
+
+        def submitted(c: sqlite3.Connection) -> None:
+            c.execute(
+                "UPDATE intents SET analysis_id = ?, state = ?, submitted_at = ?, "
+                "updated_at = ?, error = NULL WHERE id = ?",
+                (analysis.id, state_for_status(analysis.status).value, now, now, intent_id),
+            )
+            _insert_status(c, analysis, now)
+
+        self._write(submitted, durable=True)
+
+    def record_status(self, analysis: Analysis) -> None:
+        """Write a status or progress change with the full raw record."""
+        now = time.time()
+        state = state_for_status(analysis.status)
+        finished = now if state.is_terminal else None
+
+        def status(c: sqlite3.Connection) -> None:
+            _insert_status(c, analysis, now)
+            c.execute(
+                "UPDATE intents SET state = ?, updated_at = ?, finished_at = ? "
+                "WHERE analysis_id = ?",
+                (state.value, now, finished, analysis.id),
+            )
+
+        self._write(status, durable=False)
+
+    def record_error(self, intent_id: int, message: str, *, unknown: bool) -> None:
+        """Write that a submit failed (``unknown``: it may still exist on the server)."""
+        now = time.time()
+        state = "unknown" if unknown else "error"
+        self._write(
+            lambda c: (
+                c.execute(
+                    "UPDATE intents SET state = ?, error = ?, updated_at = ?, finished_at = ? "
+                    "WHERE id = ?",
+                    (state, message, now, now, intent_id),
+                )
+                and None
+            ),
+            durable=True,
+        )
+
+    def record_state(self, intent_id: int, state: str, *, error: str | None = None) -> None:
+        """Write a state the batch decided on its own (e.g. ``cancelled``, a polling error)."""
+        now = time.time()
+        self._write(
+            lambda c: (
+                c.execute(
+                    "UPDATE intents SET state = ?, error = ?, updated_at = ? WHERE id = ?",
+                    (state, error, now, intent_id),
+                )
+                and None
+            ),
+            durable=False,
+        )
+
+    # --- reads --------------------------------------------------------------------------
+
+    def records(self) -> list[JournalRecord]:
+        """Latest state per URL, in the order URLs were first journaled."""
+        with self._reading() as c:
+            rows = c.execute(
+                "SELECT i.id, i.url, i.created_at, i.analysis_id, i.state, i.error, "
+                "i.submitted_at, i.finished_at, u.first, u.n "
+                "FROM (SELECT url, MIN(id) AS first, MAX(id) AS last, COUNT(*) AS n "
+                "      FROM intents GROUP BY url) AS u "
+                "JOIN intents AS i ON i.id = u.last ORDER BY u.first"
+            ).fetchall()
+            # SQLite returns the bare column of the row holding MAX(rowid): the latest record.
+            latest = {
+                row[0]: row[1]
+                for row in c.execute(
+                    "SELECT analysis_id, raw, MAX(rowid) FROM statuses GROUP BY analysis_id"
+                )
+            }
+        out = []
+        for rid, url, created, aid, state, error, submitted, finished, _first, n in rows:
+            raw = latest.get(aid) if aid is not None else None
+            out.append(
+                JournalRecord(
+                    url=url,
+                    analysis_id=aid,
+                    analysis=Analysis.from_json(json.loads(raw)) if raw is not None else None,
+                    submitted_at=_dt(submitted),
+                    finished_at=_dt(finished),
+                    state=state,
+                    error=error,
+                    intent_at=_dt(created) or datetime.now(timezone.utc),
+                    intent_id=rid,
+                    attempts=n,
+                )
+            )
+        return out
+
+    def history(self, analysis_id: str) -> list[Analysis]:
+        """Every status record written for ``analysis_id``, oldest first."""
+        with self._reading() as c:
+            rows = c.execute(
+                "SELECT raw FROM statuses WHERE analysis_id = ? ORDER BY rowid", (analysis_id,)
+            ).fetchall()
+        return [Analysis.from_json(json.loads(raw)) for (raw,) in rows]
+
+    def close(self) -> None:
+        """Close the connection (idempotent). The file stays readable by anyone."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _insert_status(c: sqlite3.Connection, analysis: Analysis, now: float) -> None:
+    c.execute(
+        "INSERT INTO statuses (analysis_id, at, status, progress, raw) VALUES (?, ?, ?, ?, ?)",
+        (
+            analysis.id,
+            now,
+            int(analysis.status),
+            analysis.progress,
+            json.dumps(dict(analysis.raw), separators=(",", ":"), default=str),
+        ),
+    )

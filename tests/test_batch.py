@@ -1,0 +1,464 @@
+"""The batch engine: pure transitions and summaries, then the asyncio shell with a fake client."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from batch_fixtures import FakeClient, urls
+from hypothesis import given
+from hypothesis import strategies as st
+
+from headswap_nb import Batch, BatchEntry, BatchEvent, EntryState, Journal
+from headswap_nb._batch_state import (
+    Tally,
+    backoff_delay,
+    on_cancel,
+    on_record,
+    on_submit_error,
+    on_submitted,
+    on_submitting,
+    summarize,
+)
+from headswap_nb.errors import (
+    InvalidRequestError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    SubmissionUnknownError,
+)
+from headswap_nb.models import Analysis
+from headswap_nb.polling import PollPolicy
+
+FAST = PollPolicy.fixed(0.01)
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+REPO = Path(__file__).resolve().parent.parent
+
+
+def record(status: int, progress: float, **extra: object) -> Analysis:
+    return Analysis.from_json({"_id": "a" * 24, "status": status, "progress": progress, **extra})
+
+
+# --- pure core ------------------------------------------------------------------------------
+
+
+def test_state_flags() -> None:
+    terminal = {s for s in EntryState if s.is_terminal}
+    active = {s for s in EntryState if s.is_active}
+    assert terminal == {
+        EntryState.COMPLETED,
+        EntryState.FAILED,
+        EntryState.ERROR,
+        EntryState.UNKNOWN,
+        EntryState.CANCELLED,
+    }
+    assert active == {EntryState.SUBMITTING, EntryState.QUEUED, EntryState.PROCESSING}
+
+
+def test_transitions_emit_only_real_changes() -> None:
+    entry = on_submitting(BatchEntry("https://e/x.mp4"))
+    assert (entry.state, entry.attempts) == (EntryState.SUBMITTING, 1)
+    entry, kind = on_submitted(entry, record(1, 0), NOW)
+    assert (kind, entry.state, entry.analysis_id) == ("submitted", EntryState.QUEUED, "a" * 24)
+    assert on_record(entry, record(1, 0), NOW)[1] is None  # nothing changed: no event
+    entry, kind = on_record(entry, record(2, 0), NOW)
+    assert (kind, entry.state) == ("progress", EntryState.PROCESSING)
+    assert on_record(entry, record(2, 0), NOW)[1] is None
+    entry, kind = on_record(entry, record(2, 40), NOW)
+    assert (kind, entry.progress) == ("progress", 40)
+    done, kind = on_record(entry, record(3, 100), NOW)
+    assert (kind, done.state, done.finished_at, done.error) == (
+        "completed",
+        EntryState.COMPLETED,
+        NOW,
+        None,
+    )
+    failed, kind = on_record(entry, record(4, 60, error_reason="no face", error_code=1015), NOW)
+    assert (kind, failed.state, failed.error, failed.error_code) == (
+        "failed",
+        EntryState.FAILED,
+        "no face",
+        1015,
+    )
+    # A status the docs do not list counts as processing (not terminal).
+    assert on_record(entry, record(7, 40), NOW)[0].state is EntryState.PROCESSING
+
+
+def test_error_unknown_and_cancel_transitions() -> None:
+    entry = on_submitting(BatchEntry("https://e/x.mp4"))
+    unknown, kind = on_submit_error(entry, "maybe sent", code=None, unknown=True, now=NOW)
+    assert (kind, unknown.state) == ("unknown", EntryState.UNKNOWN)
+    error, kind = on_submit_error(entry, "bad url", code=1003, unknown=False, now=NOW)
+    assert (kind, error.state, error.error_code) == ("error", EntryState.ERROR, 1003)
+    assert on_cancel(error, NOW) == (error, None)  # terminal entries stay as they are
+    cancelled, kind = on_cancel(BatchEntry("https://e/y.mp4"), NOW)
+    assert (kind, cancelled.state) == ("cancelled", EntryState.CANCELLED)
+
+
+def test_summary_counts_and_describe() -> None:
+    entries = [
+        BatchEntry("a", EntryState.PENDING),
+        BatchEntry("b", EntryState.QUEUED),
+        BatchEntry("c", EntryState.PROCESSING, progress=50),
+        BatchEntry("d", EntryState.COMPLETED, progress=100),
+        BatchEntry("e", EntryState.FAILED, progress=60),
+    ]
+    summary = summarize(entries)
+    assert (summary.total, summary.pending, summary.queued, summary.processing) == (5, 1, 1, 1)
+    assert (summary.completed, summary.failed, summary.done) == (1, 1, False)
+    assert summary.progress == pytest.approx((0 + 0 + 50 + 100 + 100) / 5)
+    assert summary.describe() == (
+        "5 total · 1 pending · 1 queued · 1 processing · 1 completed · 1 failed · 50%"
+    )
+    assert summarize([BatchEntry("d", EntryState.ERROR)]).done
+    assert summarize([]).describe() == "0 total · 0%"
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 9), st.sampled_from(list(EntryState)), st.floats(0, 100)),
+        max_size=60,
+    )
+)
+def test_running_tally_matches_recomputing(changes: list[tuple[int, EntryState, float]]) -> None:
+    entries: dict[int, BatchEntry] = {}
+    tally = Tally()
+    for slot, state, progress in changes:
+        new = BatchEntry(f"u{slot}", state, progress=progress)
+        tally.replace(entries.get(slot), new)
+        entries[slot] = new
+    expected = summarize(entries.values())
+    got = tally.summary()
+    assert got.progress == pytest.approx(expected.progress, abs=1e-6)
+    assert got == type(got)(**{**_fields(expected), "progress": got.progress})
+
+
+def _fields(summary: object) -> dict[str, object]:
+    return {name: getattr(summary, name) for name in summary.__slots__}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("failures", "hint", "expected"),
+    [
+        (1, None, 1.0),
+        (2, None, 2.0),
+        (4, None, 8.0),
+        (10, None, 30.0),
+        (1, 5.0, 5.0),
+        (5, 3.0, 16.0),
+    ],
+)
+def test_backoff_table(failures: int, hint: float | None, expected: float) -> None:
+    assert backoff_delay(failures, retry_after=hint) == expected
+
+
+# --- construction ---------------------------------------------------------------------------
+
+
+def test_dedupe_keeps_order_and_exact_strings(fake_client: FakeClient) -> None:
+    given_urls = [
+        "https://e/b.mp4 ",
+        "https://e/a.mp4",
+        "https://e/b.mp4",
+        "ftp://nope",
+        "https://e/A.mp4?x=1",
+        "",
+        "https://e/a.mp4",
+    ]
+    batch = Batch(given_urls, client=fake_client)  # type: ignore[arg-type]
+    assert [e.url for e in batch.entries] == [
+        "https://e/b.mp4",
+        "https://e/a.mp4",
+        "https://e/A.mp4?x=1",
+    ]
+    assert [r.text for r in batch.rejected] == ["ftp://nope"]
+    added = batch.add("https://e/a.mp4\nhttps://e/c.mp4")
+    assert (added.valid, added.duplicates) == (("https://e/c.mp4",), 1)
+    assert batch.summary.pending == 4
+    assert Batch("https://e/1.mp4, https://e/2.mp4").summary.total == 2  # pasted text
+
+
+def test_pandas_series_input(fake_client: FakeClient) -> None:
+    pandas = pytest.importorskip("pandas")
+    series = pandas.Series(["https://e/1.mp4", None, "https://e/1.mp4", "https://e/2.mp4"])
+    batch = Batch(series, client=fake_client)  # type: ignore[arg-type]
+    assert [e.url for e in batch.entries] == ["https://e/1.mp4", "https://e/2.mp4"]
+
+
+def test_bad_options() -> None:
+    with pytest.raises(ValueError, match="concurrency"):
+        Batch([], concurrency=0)
+    with pytest.raises(TypeError):
+        Batch(42)
+
+
+# --- the engine -----------------------------------------------------------------------------
+
+
+def test_events_summary_and_records(fake_client: FakeClient) -> None:
+    seen: list[BatchEvent] = []
+    batch = Batch(
+        [*urls(6), "https://e/fail.mp4"],
+        client=fake_client,  # type: ignore[arg-type]
+        poll=FAST,
+        on_event=seen.append,
+    )
+    summary = batch.run_sync()
+    assert summary.done and (summary.completed, summary.failed, summary.total) == (6, 1, 7)
+    assert summary.progress == 100
+    kinds = [e.kind for e in seen]
+    assert kinds[-1] == "done" and kinds.count("done") == 1
+    assert kinds.count("added") == 7 and kinds.count("submitted") == 7
+    assert (kinds.count("completed"), kinds.count("failed")) == (6, 1)
+    for event in seen:
+        if event.kind == "progress":
+            assert event.entry is not None and event.entry.state.is_active
+    # Progress events fire on real changes only: never twice in a row with equal values.
+    last: dict[str, tuple[object, float]] = {}
+    for event in seen:
+        if event.kind == "progress" and event.entry is not None:
+            key = (event.entry.state, event.entry.progress)
+            assert last.get(event.entry.url) != key
+            last[event.entry.url] = key
+    assert set(batch.records) == {e.url for e in batch.entries}
+    assert all(a.video_url == u for u, a in batch.records.items())
+    failed = batch.entry("https://e/fail.mp4")
+    assert (failed.error, failed.error_code, failed.attempts) == ("no face found", 1015, 1)
+    assert all(count == 1 for count in fake_client.submissions.values())
+    assert "7 total" in repr(batch)
+
+
+def test_concurrency_and_poll_bounds() -> None:
+    client = FakeClient(duration=0.05, submit_delay=0.01, poll_delay=0.005)
+    batch = Batch(
+        urls(40),
+        client=client,
+        concurrency=3,
+        poll=FAST,  # type: ignore[arg-type]
+        max_polls_in_flight=5,
+    )
+    assert batch.run_sync().completed == 40
+    assert client.max_submitting == 3
+    assert client.max_polling <= 5
+
+
+def test_background_mode_keeps_running_while_loop_works(fake_client: FakeClient) -> None:
+    async def main() -> tuple[int, int]:
+        batch = Batch(urls(10), client=fake_client, poll=FAST)  # type: ignore[arg-type]
+        task = batch.start()
+        assert batch.start() is task  # idempotent while running
+        ticks = 0
+        while not task.done():  # the "notebook" keeps doing its own work
+            ticks += 1
+            await asyncio.sleep(0.001)
+        return ticks, (await batch.wait()).completed
+
+    ticks, completed = asyncio.run(main())
+    assert completed == 10 and ticks > 10
+
+
+def test_events_iterator_ends_after_done(fake_client: FakeClient) -> None:
+    async def main() -> list[str]:
+        batch = Batch(urls(3), client=fake_client, poll=FAST)  # type: ignore[arg-type]
+        stream = batch.events()
+        batch.start()
+        return [event.kind async for event in stream]
+
+    kinds = asyncio.run(main())
+    assert kinds[-1] == "done" and kinds.count("completed") == 3
+
+
+def test_run_sync_inside_running_loop_keeps_other_tasks_running() -> None:
+    # nest-asyncio2 patches asyncio process-wide, so this runs in its own interpreter.
+    script = textwrap.dedent(
+        """
+        import asyncio, sys
+        sys.path.insert(0, "tests")
+        from batch_fixtures import FakeClient, urls
+        from headswap_nb import Batch
+        from headswap_nb.polling import PollPolicy
+
+        async def main():
+            ticks = 0
+            async def ticker():
+                nonlocal ticks
+                while True:
+                    ticks += 1
+                    await asyncio.sleep(0.005)
+            other = asyncio.get_running_loop().create_task(ticker())
+            batch = Batch(urls(5), client=FakeClient(duration=0.2), poll=PollPolicy.fixed(0.02))
+            summary = batch.run_sync()  # blocks this coroutine, like a cell would
+            other.cancel()
+            print(summary.completed, ticks)
+
+        asyncio.run(main())
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    completed, ticks = map(int, out.stdout.split())
+    assert completed == 5 and ticks >= 20
+
+
+def test_callback_exceptions_do_not_stop_the_batch(
+    fake_client: FakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(event: BatchEvent) -> None:
+        raise RuntimeError("widget bug")
+
+    batch = Batch(urls(2), client=fake_client, poll=FAST)  # type: ignore[arg-type]
+    batch.subscribe(broken)
+    got: list[str] = []
+    unsubscribe = batch.subscribe(lambda e: got.append(e.kind))
+    assert batch.run_sync().completed == 2
+    assert "widget bug" in caplog.text and "done" in got
+    unsubscribe()
+
+
+def test_submit_errors_unknown_and_retry(fake_client: FakeClient) -> None:
+    bad, maybe, throttled = "https://e/bad.mp4", "https://e/maybe.mp4", "https://e/fail.mp4"
+    fake_client.submit_errors = {
+        bad: [InvalidRequestError("video_url is not reachable", code=1003)],
+        maybe: [SubmissionUnknownError("read timeout after sending", video_url=maybe)],
+    }
+    batch = Batch([bad, maybe, throttled], client=fake_client, poll=FAST)  # type: ignore[arg-type]
+    summary = batch.run_sync()
+    assert (summary.errors, summary.unknown, summary.failed) == (1, 1, 1)
+    assert batch.entry(bad).error_code == 1003
+    assert [e.url for e in batch.needs_attention] == [maybe]
+    # UNKNOWN is never resubmitted; FAILED and ERROR are, only when asked.
+    assert batch.retry_failed() == [bad, throttled]
+    assert batch.entry(bad).state is EntryState.PENDING
+    summary = batch.run_sync()
+    assert (summary.completed, summary.failed, summary.unknown) == (1, 1, 1)
+    assert fake_client.submissions == {bad: 1, throttled: 2}
+    assert batch.entry(throttled).attempts == 2
+
+
+def test_transient_poll_errors_keep_polling(monkeypatch: pytest.MonkeyPatch) -> None:
+    import headswap_nb.batch as batch_module
+
+    monkeypatch.setattr(batch_module, "backoff_delay", lambda n, retry_after=None: 0.01)
+    client = FakeClient()
+    client.poll_errors = {
+        f"{1:024x}": [
+            RateLimitError("slow down", code=1005, retry_after=0.01),
+            ServerError("boom", code=2001),
+        ],
+        f"{2:024x}": [NotFoundError("no such id", code=1014)],
+    }
+    batch = Batch(urls(2), client=client, poll=FAST, concurrency=1)  # type: ignore[arg-type]
+    summary = batch.run_sync()
+    assert (summary.completed, summary.errors) == (1, 1)
+    lost = batch.entries[1]
+    assert (lost.state, lost.analysis_id, lost.error_code) == (EntryState.ERROR, f"{2:024x}", 1014)
+    # Retrying an ERROR that has an id polls it again, it is not resubmitted.
+    assert batch.retry_failed() == [lost.url]
+    assert batch.run_sync().completed == 2
+    assert sum(client.submissions.values()) == 2
+
+
+def test_cancel_stops_tracking(fake_client: FakeClient) -> None:
+    async def main() -> Batch:
+        client = FakeClient(duration=10)
+        batch = Batch(urls(4), client=client, poll=FAST, concurrency=2)  # type: ignore[arg-type]
+        batch.start()
+        await asyncio.sleep(0.05)
+        batch.cancel(urls(1))
+        batch.cancel()
+        await asyncio.wait_for(batch.wait(), 5)
+        return batch
+
+    batch = asyncio.run(main())
+    assert batch.summary.cancelled == 4 and batch.summary.done
+    assert all(e.state is EntryState.CANCELLED for e in batch.entries)
+
+
+def test_add_while_running_is_picked_up(fake_client: FakeClient) -> None:
+    async def main() -> int:
+        batch = Batch(urls(2), client=fake_client, poll=FAST)  # type: ignore[arg-type]
+        batch.start()
+        await asyncio.sleep(0.01)
+        batch.add(urls(4))
+        return (await batch.wait()).completed
+
+    assert asyncio.run(main()) == 4
+
+
+def test_default_client_is_owned_and_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import headswap_nb.connection
+
+    made: list[FakeClient] = []
+    monkeypatch.setattr(
+        headswap_nb.connection,
+        "default_async_client",
+        lambda: made.append(FakeClient()) or made[-1],
+    )
+    assert Batch(urls(2), poll=FAST).run_sync().completed == 2
+    assert len(made) == 1 and made[0].closed
+
+
+def test_aclose_cancels_and_closes(fake_client: FakeClient) -> None:
+    async def main() -> Batch:
+        batch = Batch(urls(3), client=FakeClient(duration=10), poll=FAST)  # type: ignore[arg-type]
+        batch.start()
+        await asyncio.sleep(0.02)
+        await batch.aclose()
+        return batch
+
+    batch = asyncio.run(main())
+    assert not batch.running
+    with pytest.raises(RuntimeError, match="closed"):
+        batch.run_sync()
+
+
+# --- with a journal ---------------------------------------------------------------------------
+
+
+def test_rerun_with_journal_never_submits_twice(tmp_path: Path, fake_client: FakeClient) -> None:
+    path = tmp_path / "batch.sqlite"
+    first = Batch(urls(3), client=fake_client, poll=FAST, journal=path)  # type: ignore[arg-type]
+    assert first.run_sync().completed == 3
+    first.close()
+    # The user re-runs the cell with one more URL: only the new one is submitted.
+    again = Batch(urls(4), client=fake_client, poll=FAST, journal=path)  # type: ignore[arg-type]
+    assert again.summary.completed == 3 and again.summary.pending == 1
+    assert again.run_sync().completed == 4
+    assert set(fake_client.submissions.values()) == {1} and len(fake_client.submissions) == 4
+    records = Journal(path).records()
+    assert [r.url for r in records] == urls(4)
+    assert all(r.state == "completed" and r.analysis is not None for r in records)
+
+
+def test_resume_reattaches_and_flags_intents_without_id(tmp_path: Path) -> None:
+    path = tmp_path / "batch.sqlite"
+    client = FakeClient(duration=0.05)
+    with Journal(path) as journal:
+        running = journal.record_intent("https://e/running.mp4")
+        journal.record_submitted(
+            running,
+            Analysis.from_json(
+                {"_id": f"{99:024x}", "status": 1, "video_url": "https://e/running.mp4"}
+            ),
+        )
+        journal.record_intent("https://e/crashed.mp4")  # killed before the answer
+    client.jobs[f"{99:024x}"] = ("https://e/running.mp4", -1000.0)
+    batch = Batch.resume(path, client=client, poll=FAST)  # type: ignore[arg-type]
+    assert [e.url for e in batch.needs_attention] == ["https://e/crashed.mp4"]
+    assert "may exist on the server" in (batch.needs_attention[0].error or "")
+    summary = batch.run_sync()
+    assert (summary.completed, summary.unknown) == (1, 1)
+    assert client.submissions == {}  # nothing was submitted
+    assert batch.retry_failed() == []
+    batch.close()
