@@ -39,11 +39,13 @@ def create_app(config: SimulatorConfig | None = None) -> Starlette:
     """
     core = SimulatorCore(config or SimulatorConfig())
     routes = [
+        # The polled detail routes first: the router tries routes in order, and no two
+        # routes share a path, so the order changes nothing but the cost of a poll.
+        Route("/api/open/v4/headswap/analyze/detail", _analysis_detail, methods=["GET"]),
+        Route("/api/open/v4/headswap/task/detail", _task_detail, methods=["GET"]),
         Route("/api/open/v3/getToken", _get_token, methods=["POST"]),
         Route("/api/open/v4/headswap/analyze", _analyze, methods=["POST"]),
-        Route("/api/open/v4/headswap/analyze/detail", _analysis_detail, methods=["GET"]),
         Route("/api/open/v4/headswap/task/create", _task_create, methods=["POST"]),
-        Route("/api/open/v4/headswap/task/detail", _task_detail, methods=["GET"]),
         *admin_routes(),
     ]
     app = _SimulatorApp(
@@ -95,7 +97,7 @@ async def _analyze(request: Request) -> Response:
 async def _analysis_detail(request: Request) -> Response:
     core = _core(request)
     team = _authenticate(request)
-    job_id = unwrap(validation.check_detail_id(request.query_params.get("_id")))
+    job_id = unwrap(validation.check_detail_id(_query_id(request)))
     job = core.state.analysis(team, job_id)
     if job is None:
         raise RejectedRequest(1014, "Resource not found")
@@ -117,7 +119,7 @@ async def _task_create(request: Request) -> Response:
 async def _task_detail(request: Request) -> Response:
     core = _core(request)
     team = _authenticate(request)
-    job_id = unwrap(validation.check_detail_id(request.query_params.get("_id")))
+    job_id = unwrap(validation.check_detail_id(_query_id(request)))
     job = core.state.task(team, job_id)
     if job is None:
         raise RejectedRequest(1014, "Resource not found")
@@ -130,6 +132,16 @@ async def _task_detail(request: Request) -> Response:
 def _core(request: Request) -> SimulatorCore:
     core: SimulatorCore = request.app.state.core
     return core
+
+
+def _query_id(request: Request) -> str | None:
+    """``request.query_params.get("_id")``, without building the multidict for the plain
+    ``_id=<hex>`` a poll sends. Anything with ``&``, ``%`` or ``+`` takes Starlette's path."""
+    raw: bytes = request.scope["query_string"]
+    if b"&" in raw or b"%" in raw or b"+" in raw:
+        return request.query_params.get("_id")
+    name, _, value = raw.decode("latin-1").partition("=")
+    return value if name == "_id" else None
 
 
 def _authenticate(request: Request) -> Team:

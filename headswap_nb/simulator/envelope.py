@@ -18,6 +18,8 @@ from headswap_nb.simulator.state import Rejection
 __all__ = ["RejectedRequest", "envelope", "read_json_object", "rejected", "unwrap"]
 
 _DRAIN_LIMIT = 8 * 1_048_576
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+"""``json.dumps(body, separators=(",", ":"))`` without building an encoder per reply."""
 
 
 class RejectedRequest(Exception):
@@ -48,7 +50,7 @@ def rejected(error: RejectedRequest) -> Response:
 def json_response(body: dict[str, Any], *, status: int = 200) -> Response:
     """Any JSON object, compact (ensure_ascii keeps non-ASCII URLs safe in every client)."""
     return Response(
-        json.dumps(body, separators=(",", ":")).encode(),
+        _ENCODE(body).encode(),
         status_code=status,
         media_type="application/json",
     )

@@ -60,7 +60,8 @@ class SimulatorMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        name, is_submit = ENDPOINTS.get(path, (_other_name(path), None))
+        endpoint = ENDPOINTS.get(path)
+        name, is_submit = (_other_name(path), None) if endpoint is None else endpoint
         stats = self.core.stats
         stats.started(name)
         try:

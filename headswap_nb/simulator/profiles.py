@@ -18,8 +18,10 @@ fraction 1. ``variant`` (any int, usually from the job's seed) varies the shape 
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import math
+from collections.abc import Sequence
 
 __all__ = ["Profile", "progress_at"]
 
@@ -42,10 +44,14 @@ def progress_at(profile: Profile, fraction: float, *, variant: int = 0) -> float
     return _smooth(x, variant)
 
 
-def _draws(variant: int, count: int) -> list[float]:
-    """``count`` stable uniform draws in [0, 1) for one variant (sha256, not ``hash``)."""
+@functools.lru_cache(maxsize=4096)
+def _draws(variant: int, count: int) -> tuple[float, ...]:
+    """``count`` stable uniform draws in [0, 1) for one variant (sha256, not ``hash``).
+
+    Cached: every detail poll of a running job needs them, and they never change.
+    """
     digest = hashlib.sha256(f"headswap-nb-profile\0{variant}".encode()).digest()
-    return [int.from_bytes(digest[2 * i : 2 * i + 2], "big") / 65536 for i in range(count)]
+    return tuple(int.from_bytes(digest[2 * i : 2 * i + 2], "big") / 65536 for i in range(count))
 
 
 def _smooth(x: float, variant: int) -> float:
@@ -86,7 +92,7 @@ def _stalling(x: float, variant: int) -> float:
     return 100.0 * min(1.0, value)
 
 
-def _cumulative(gaps: list[float], *, scale: float, offset: float) -> list[float]:
+def _cumulative(gaps: Sequence[float], *, scale: float, offset: float) -> list[float]:
     weights = [0.2 + g for g in gaps]
     total = sum(weights)
     running = 0.0
