@@ -1,0 +1,122 @@
+"""The board as plain text and static HTML, for front ends without the widget extension.
+
+Like tqdm's fallback: plain IPython, nbconvert, or a front end that cannot show widgets
+still gets a readable picture of the same state (summary + the same rows). Pure functions,
+no ipywidgets.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Any
+
+from headswap_nb.widgets._present import (
+    BADGE_COLOURS,
+    FAILED_STATES,
+    badge_html,
+    format_elapsed,
+    select_visible,
+    short_url,
+)
+
+if TYPE_CHECKING:
+    from headswap_nb.batch import Batch, BatchEntry, BatchSummary
+
+__all__ = ["board_html", "board_text", "fallback_bundle"]
+
+
+def fallback_bundle(
+    batch: Batch | None, client: Any, limit: int, hidden: Collection[str]
+) -> dict[str, str]:
+    """``text/plain`` and ``text/html`` of a board driving ``batch`` through ``client``."""
+    from headswap_nb._batch_state import BatchSummary
+    from headswap_nb.connection import describe
+
+    summary = batch.summary if batch is not None else BatchSummary()
+    entries = batch.entries if batch is not None else ()
+    info = describe(client).describe() if client is not None else "not connected"
+    options: dict[str, Any] = {"limit": limit, "hidden": hidden, "connection": info}
+    return {
+        "text/plain": board_text(summary, entries, **options),
+        "text/html": board_html(summary, entries, **options),
+    }
+
+
+def board_text(
+    summary: BatchSummary,
+    entries: Sequence[BatchEntry],
+    *,
+    limit: int = 50,
+    hidden: Collection[str] = (),
+    connection: str = "",
+) -> str:
+    """A few lines: connection, summary, then one line per visible analysis."""
+    visible = select_visible(entries, limit, hidden)
+    lines = [f"AnalysisBoard: {summary.describe()}"]
+    if connection:
+        lines.append(connection)
+    for i in visible:
+        entry = entries[i]
+        line = (
+            f"  {entry.state.value:<10} {entry.progress:5.1f}%  {_bar(entry)}  "
+            f"{short_url(entry.url, 60)}"
+        )
+        if entry.analysis_id:
+            line += f"  id={entry.analysis_id}"
+        if entry.error:
+            line += f"  error: {entry.error}"
+        lines.append(line)
+    if len(visible) < len(entries):
+        lines.append(f"  (showing {len(visible)} of {len(entries)})")
+    return "\n".join(lines)
+
+
+def _bar(entry: BatchEntry, width: int = 10) -> str:
+    filled = width if entry.state.value in FAILED_STATES else round(entry.progress / 100 * width)
+    return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+def board_html(
+    summary: BatchSummary,
+    entries: Sequence[BatchEntry],
+    *,
+    limit: int = 50,
+    hidden: Collection[str] = (),
+    connection: str = "",
+) -> str:
+    """A static HTML table of the same state; every user string escaped."""
+    visible = select_visible(entries, limit, hidden)
+    rows = []
+    for i in visible:
+        entry = entries[i]
+        state = entry.state.value
+        width = 100.0 if state in FAILED_STATES else float(entry.progress)
+        colour = BADGE_COLOURS.get(state, "#757575")
+        bar = (
+            '<div style="width:120px;height:10px;background:#8883;border-radius:3px">'
+            f'<div style="width:{width:.0f}%;height:10px;background:{colour};'
+            'border-radius:3px"></div></div>'
+        )
+        rows.append(
+            "<tr>"
+            f'<td title="{html.escape(entry.url)}">{html.escape(short_url(entry.url))}</td>'
+            f"<td>{badge_html(state)}</td><td>{bar}</td><td>{entry.progress:.0f}%</td>"
+            f"<td>{format_elapsed(entry.elapsed_s)}</td>"
+            f"<td><code>{html.escape(entry.analysis_id or '')}</code></td>"
+            f'<td style="color:#c62828">{html.escape(entry.error or "")}</td>'
+            "</tr>"
+        )
+    more = ""
+    if len(visible) < len(entries):
+        more = f"<div>showing {len(visible)} of {len(entries)}</div>"
+    head = "".join(
+        f'<th style="text-align:left;padding:2px 6px">{name}</th>'
+        for name in ("url", "status", "progress", "%", "elapsed", "analysis id", "error")
+    )
+    conn = f"<div>{html.escape(connection)}</div>" if connection else ""
+    return (
+        f'<div class="hs-fallback">{conn}<div><b>{html.escape(summary.describe())}</b></div>'
+        f'<table style="border-collapse:collapse;font-size:12px"><thead><tr>{head}</tr>'
+        f"</thead><tbody>{''.join(rows)}</tbody></table>{more}</div>"
+    )

@@ -1,0 +1,72 @@
+"""The URL textarea with its live check, the concurrency field and the Analyze button."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as W
+
+from headswap_nb.urls import ParsedUrls, parse_urls
+
+__all__ = ["UrlInput", "check_html"]
+
+_MAX_LISTED = 20  # invalid lines listed by the check; the count covers the rest
+
+
+def check_html(parsed: ParsedUrls) -> str:
+    """The live check: a count of valid URLs, collapsed duplicates, and each invalid line."""
+    lines = [f'<b class="hs-valid-count">{html.escape(parsed.describe())}</b>']
+    for rejected in parsed.rejected[:_MAX_LISTED]:
+        lines.append(
+            f'<div class="hs-rejected" style="color:#c62828">line {rejected.line}: '
+            f"<code>{html.escape(rejected.text)}</code> {html.escape(rejected.reason)}</div>"
+        )
+    if len(parsed.rejected) > _MAX_LISTED:
+        lines.append(f"<div>… and {len(parsed.rejected) - _MAX_LISTED} more invalid</div>")
+    return "".join(lines)
+
+
+class UrlInput(W.VBox):  # type: ignore[misc]
+    """Paste URLs (one per line; commas and spaces also separate), see them checked, Analyze."""
+
+    def __init__(self, *, concurrency: int = 4) -> None:
+        self.text = W.Textarea(
+            placeholder="Paste video URLs, one per line (commas and spaces also separate)",
+            layout=W.Layout(width="100%", height="8em"),
+        )
+        self.text.add_class("hs-urls")
+        self.check = W.HTML()
+        self.check.add_class("hs-check")
+        self.concurrency = W.BoundedIntText(
+            value=concurrency, min=1, max=256, description="Concurrency",
+            layout=W.Layout(width="16em"),
+        )  # fmt: skip
+        self.concurrency.add_class("hs-concurrency")
+        self.analyze = W.Button(description="Analyze", button_style="primary", icon="play")
+        self.analyze.add_class("hs-analyze")
+        super().__init__(children=(self.text, self.check, W.HBox((self.concurrency, self.analyze))))
+        self.add_class("hs-input")
+        self.parsed = parse_urls("")
+        """The latest check of the textarea."""
+        self._on_analyze: list[Callable[[ParsedUrls], object]] = []
+        self.text.observe(self._recheck, names="value")
+        self.analyze.on_click(self._clicked)
+        self._recheck()
+
+    def on_analyze(self, callback: Callable[[ParsedUrls], object]) -> None:
+        """Call ``callback(parsed)`` when Analyze is pressed with valid URLs."""
+        self._on_analyze.append(callback)
+
+    def _recheck(self, change: Any = None) -> None:
+        self.parsed = parse_urls(self.text.value)
+        with self.check.hold_sync():
+            self.check.value = check_html(self.parsed) if self.text.value.strip() else ""
+        self.analyze.disabled = not self.parsed.valid
+
+    def _clicked(self, button: Any) -> None:
+        if not self.parsed.valid:
+            return
+        for callback in self._on_analyze:
+            callback(self.parsed)

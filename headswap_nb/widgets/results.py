@@ -1,0 +1,101 @@
+"""The Results tab: the analyses DataFrame and a gallery of the detected people.
+
+Rendered on demand (Refresh, the tab being opened, the batch finishing), never per event:
+a DataFrame of thousands of rows is not rebuilt ten times a second.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as W
+
+from headswap_nb.widgets._present import is_web_url, short_url
+from headswap_nb.widgets._sync import Changes, apply, changes
+
+if TYPE_CHECKING:
+    from headswap_nb.batch import BatchEntry
+
+__all__ = ["ResultsPanel", "gallery_html"]
+
+_MAX_GALLERY = 100  # analyses shown in the gallery; the DataFrame has them all
+
+
+def gallery_html(entries: Sequence[BatchEntry], *, limit: int = _MAX_GALLERY) -> str:
+    """Preview images with their ``obj_id``, grouped by completed analysis; all escaped."""
+    groups = []
+    completed = [e for e in entries if e.state.value == "completed" and e.analysis is not None]
+    for entry in completed[-limit:]:
+        assert entry.analysis is not None
+        figures = []
+        for person in entry.analysis.people:
+            label = f"obj_id {person.obj_id}"
+            if is_web_url(person.img_url):
+                image = (
+                    f'<img class="hs-person-img" src="{html.escape(str(person.img_url))}" '
+                    f'alt="{label}" title="{label}" loading="lazy" '
+                    'style="height:96px;border-radius:4px;display:block">'
+                )
+            else:
+                image = '<div style="height:96px;width:64px;background:#8883"></div>'
+            figures.append(
+                '<figure class="hs-person" style="margin:0 8px 8px 0;text-align:center">'
+                f"{image}<figcaption>{label}</figcaption></figure>"
+            )
+        people = "".join(figures) or "<i>no people detected</i>"
+        groups.append(
+            '<div class="hs-gallery-group" style="margin-bottom:10px">'
+            f'<div title="{html.escape(entry.url)}"><b>{html.escape(short_url(entry.url, 70))}'
+            f"</b> · <code>{html.escape(entry.analysis_id or '')}</code></div>"
+            f'<div style="display:flex;flex-wrap:wrap">{people}</div></div>'
+        )
+    if not groups:
+        return "<i>No completed analyses yet.</i>"
+    more = ""
+    if len(completed) > limit:
+        more = f"<div>showing the last {limit} of {len(completed)} completed analyses</div>"
+    return "".join(groups) + more
+
+
+class ResultsPanel(W.VBox):  # type: ignore[misc]
+    """Refresh button, the DataFrame (escaped HTML) and the people gallery."""
+
+    def __init__(self) -> None:
+        self.refresh = W.Button(description="Refresh", icon="refresh")
+        self.refresh.add_class("hs-refresh")
+        self.note = W.HTML()
+        self.note.add_class("hs-results-note")
+        self.table = W.HTML()
+        self.table.add_class("hs-dataframe")
+        self.gallery = W.HTML()
+        self.gallery.add_class("hs-gallery")
+        super().__init__(
+            children=(
+                W.HBox((self.refresh, self.note)),
+                W.HTML("<h4>Analyses</h4>"),
+                self.table,
+                W.HTML("<h4>Detected people</h4>"),
+                self.gallery,
+            )
+        )
+        self.add_class("hs-results")
+
+    def targets(self, batch: Any) -> Changes:
+        """Widget → traits showing ``batch``: the table (``frames.to_dataframe`` +
+        ``frames.to_html``), the gallery and the note."""
+        from headswap_nb import frames
+
+        frame = frames.to_dataframe(batch)
+        return {
+            self.table: {
+                "value": frames.to_html(frame) if len(frame) else "<i>No analyses yet.</i>"
+            },
+            self.gallery: {"value": gallery_html(batch.entries)},
+            self.note: {"value": f"{len(frame)} analyses with a record"},
+        }
+
+    def render(self, batch: Any) -> int:
+        """Rebuild the table and the gallery now; returns the comm messages sent."""
+        return apply(changes(self.targets(batch)))

@@ -1,0 +1,540 @@
+"""Kernel-side tests of the analysis board: trait values after events, with the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import ipywidgets
+import pytest
+
+from headswap_nb.widgets import AnalysisBoard
+from headswap_nb.widgets._present import TERMINAL_STATES, select_visible, short_url
+from headswap_nb.widgets._sync import changes
+from headswap_nb.widgets.throttle import Coalescer
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FAST = "?duration=5&queue=0.5&time=4&fail=0"
+SENTINEL = "hs-sentinel-KEY-3f9c1e7a5b"
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[Any]:
+    from headswap_nb.simulator import serve
+
+    with serve(speed=40.0, seed=3) as simulator:
+        yield simulator
+
+
+def _poll() -> Any:
+    from headswap_nb.polling import PollPolicy
+
+    return PollPolicy(interval=0.05, min_interval=0.02)
+
+
+def _run(body: Callable[[Any], Awaitable[None]], sim: Any) -> None:
+    async def main() -> None:
+        from headswap_nb.client import AsyncClient
+
+        client = AsyncClient(api_key=sim.api_key, base_url=sim.base_url)
+        try:
+            await body(client)
+        finally:
+            await client.aclose()
+
+    asyncio.run(main())
+
+
+async def _until(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)
+
+
+def _settled(board: AnalysisBoard) -> Callable[[], bool]:
+    """Batch done and the last flush rendered it."""
+
+    def check() -> bool:
+        summary = board.batch.summary
+        text = board.summary.text.value
+        return (
+            summary.done
+            and "showing" in text
+            and f'hs-summary-percent" style="margin-right:1em">{summary.progress:.0f}%<' in text
+            and not board.scheduler.pending
+        )
+
+    return check
+
+
+# --- pure parts --------------------------------------------------------------------------
+
+
+def test_coalescer_paces_flushes_and_messages() -> None:
+    c = Coalescer(rate=8, budget=10, carry=0.5)
+    assert c.capacity == 5 and c.delay(0.0) is None
+    c.mark()
+    assert c.delay(0.0) == 0.0
+    assert c.take(0.0) == 5  # the bucket starts full
+    c.charge(5, need=3)  # all spent, and work is left that needs 3 messages
+    assert c.pending and c.delay(0.0) == pytest.approx(0.3)
+    assert c.take(0.3) == 3
+    c.charge(1)
+    assert not c.pending and c.delay(0.31) is None
+    c.mark()
+    assert c.delay(0.35) == pytest.approx(0.075)  # at most 8 flushes a second
+    assert c.flushes == 2 and c.messages == 6
+    c.charge(100, now=0.4)  # a render the user asked for: paid, the bucket empties
+    assert c.tokens(0.4) == 0 and c.delay(0.4) == pytest.approx(0.1)
+    assert Coalescer(budget=2).capacity == 5  # a row's worst case always fits
+
+
+def test_coalescer_keeps_every_window_within_budget() -> None:
+    """A renderer that always has work and spends all it may: 10/s, ≤ 15 in any second."""
+    c, now, sent = Coalescer(rate=8, budget=10, carry=0.5), 0.0, []
+    c.mark()
+    while now < 30:
+        now += c.delay(now) or 0.0
+        allowance = c.take(now)
+        c.charge(allowance, need=1 + len(sent) % 4)  # items of 1 to 4 messages
+        sent += [now] * allowance
+    assert len(sent) <= 10 * now + 5 and c.flushes <= 8 * now + 1
+    assert _max_per_window(sent) <= 15
+
+
+def _max_per_window(times: list[float], window: float = 1.0) -> int:
+    """Most events in any half-open interval [t, t + window)."""
+    from bisect import bisect_left
+
+    times = sorted(times)
+    return max((bisect_left(times, t + window) - i for i, t in enumerate(times)), default=0)
+
+
+def test_short_url_keeps_host_and_tail() -> None:
+    url = "https://cdn.example.com/a/very/long/path/to/some/folder/clip-0001.mp4?x=1"
+    short = short_url(url, 48)
+    assert len(short) <= 48 and short.startswith("cdn.example.com…") and short.endswith("x=1")
+    assert short_url("https://e.com/a.mp4") == "https://e.com/a.mp4"
+
+
+def test_import_headswap_nb_does_not_import_ipywidgets() -> None:
+    code = (
+        "import sys, headswap_nb; assert 'ipywidgets' not in sys.modules; "
+        "assert 'AnalysisBoard' in headswap_nb.__all__; headswap_nb.AnalysisBoard; "
+        "assert 'ipywidgets' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- views -------------------------------------------------------------------------------
+
+
+def test_textarea_is_checked_live(sim: Any) -> None:
+    async def body(client: Any) -> None:
+        board = AnalysisBoard(client=client)
+        try:
+            inputs = board.inputs
+            assert inputs.analyze.disabled
+            inputs.text.value = "ftp://nope/x.mp4\nnot-a-url"
+            assert inputs.analyze.disabled
+            assert "0 valid URLs" in inputs.check.value
+            inputs.text.value = (
+                "https://e.com/a.mp4, https://e.com/b.mp4 https://e.com/a.mp4\n"
+                "ftp://e.com/<b>x</b>.mp4\n"
+            )
+            assert not inputs.analyze.disabled
+            check = inputs.check.value
+            assert "2 valid URLs, 1 duplicate, 1 invalid" in check
+            assert "line 2" in check and "must start with http" in check
+            assert "&lt;b&gt;x&lt;/b&gt;" in check and "<b>x</b>" not in check
+        finally:
+            board.close()
+
+    _run(body, sim)
+
+
+def test_connection_from_environment_names_the_variable(
+    sim: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AKOOL_API_KEY", sim.api_key)
+    monkeypatch.setenv("AKOOL_BASE_URL", sim.base_url)
+
+    async def body(_: Any) -> None:
+        board = AnalysisBoard()
+        try:
+            status = board.connection.status.value
+            assert "Simulator" in status and sim.base_url in status and "AKOOL_API_KEY" in status
+            assert sim.api_key not in status and sim.api_key not in repr(board)
+            assert board.connection.password not in _all_widgets(board.view)  # not offered
+        finally:
+            board.close()
+            await asyncio.sleep(0.05)
+
+    _run(body, sim)
+
+
+def test_password_is_read_once_and_cleared(sim: Any) -> None:
+    async def body(client: Any) -> None:
+        board = AnalysisBoard(client=client, api_base_url=sim.base_url, poll=_poll())
+        try:
+            panel = board.connection
+            assert panel.password in _all_widgets(board.view)  # offered: no env credential
+            panel.password.value = sim.api_key
+            panel.connect.click()
+            assert panel.password.value == ""
+            assert board.client is not None and board.client is not client
+            assert board.client.base_url == sim.base_url
+            board.submit([f"https://example.com/after-connect.mp4{FAST}"])
+            await _until(_settled(board))
+            assert board.batch.summary.completed == 1
+        finally:
+            board.close()
+            await asyncio.sleep(0.05)
+
+    _run(body, sim)
+
+
+def _all_widgets(root: Any) -> list[Any]:
+    out = [root]
+    for child in getattr(root, "children", ()):
+        out += _all_widgets(child)
+    return out
+
+
+def test_board_runs_analyses_and_shows_results(
+    sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    good = [f"https://example.com/v{i}.mp4{FAST}&people=2" for i in range(3)]
+    bad = "https://example.com/broken.mp4?fail=1"
+
+    async def body(client: Any) -> None:
+        board = AnalysisBoard(client=client, poll=_poll())
+        try:
+            board.inputs.text.value = "\n".join([*good, "notaurl", bad, good[0]])
+            assert "4 valid URLs, 1 duplicate, 1 invalid" in board.inputs.check.value
+            board.inputs.analyze.click()  # schedules, returns at once
+            assert board.batch.summary.total == 4
+            await _until(_settled(board))
+            rows = board.rows_box.children
+            assert len(rows) == 4
+            by_url = {row.entry_url: row for row in rows}
+            for url in good:
+                row = by_url[url]
+                assert row.bar.value == 100.0 and row.bar.bar_style == "success"
+                assert "hs-row-completed" in row._dom_classes
+                assert row.url.tooltip == url
+                assert board.batch.entry(url).analysis_id in row.detail.value
+            failed = by_url[bad]
+            assert failed.bar.bar_style == "danger" and failed.bar.value == 100.0
+            assert "hs-row-failed" in failed._dom_classes and "hs-error" in failed.detail.value
+            text = board.summary.text.value
+            assert ">4</b> total" in text and ">3</b> completed" in text
+            assert ">1</b> failed" in text and 'margin-right:1em">100%</b>' in text
+            assert ">showing 4 of 4<" in text
+            # Results: refreshed once when the batch finished.
+            table, gallery = board.results.table.value, board.results.gallery.value
+            for url in good:
+                assert board.batch.entry(url).analysis_id in table
+            assert gallery.count('class="hs-person-img"') >= 3 and 'alt="obj_id 0"' in gallery
+            assert len(board.records) == 4 and len(board.to_dataframe()) == 4
+            # Export writes a CSV in the working directory and links it.
+            board.actions.export.click()
+            (csv,) = tmp_path.glob("headswap-analyses-*.csv")
+            assert "download=" in board.actions.link.value and csv.name in board.actions.link.value
+            # Retry failed resubmits the failed one (it fails again); Clear hides finished rows.
+            board.actions.retry.click()
+            await _until(lambda: board.batch.entry(bad).attempts == 2)
+            await _until(_settled(board))
+            board.actions.clear.click()
+            assert board.rows_box.children == ()
+            assert ">showing 0 of 4 (4 cleared)<" in board.summary.text.value
+        finally:
+            board.close()
+            await asyncio.sleep(0.05)
+
+    _run(body, sim)
+
+
+def test_error_in_a_task_turns_only_its_row_red(sim: Any) -> None:
+    async def body(client: Any) -> None:
+        original = client.analyze
+
+        async def analyze(url: str, *args: Any, **kwargs: Any) -> Any:
+            if "explode" in url:
+                raise RuntimeError("boom <in> the task")
+            return await original(url, *args, **kwargs)
+
+        client.analyze = analyze
+        board = AnalysisBoard(client=client, poll=_poll())
+        try:
+            urls = [f"https://example.com/ok.mp4{FAST}", "https://example.com/explode.mp4"]
+            board.submit(urls)
+            await _until(_settled(board))
+            rows = {row.entry_url: row for row in board.rows_box.children}
+            assert rows[urls[0]].bar.bar_style == "success"
+            red = rows[urls[1]]
+            assert red.bar.bar_style == "danger" and "boom &lt;in&gt; the task" in red.detail.value
+        finally:
+            board.close()
+            await asyncio.sleep(0.05)
+
+    _run(body, sim)
+
+
+def test_cancel_and_close_stop_the_tasks(sim: Any) -> None:
+    async def body(client: Any) -> None:
+        board = AnalysisBoard(client=client, poll=_poll())
+        board.submit([f"https://example.com/slow{i}.mp4?duration=6&time=3000" for i in range(3)])
+        await _until(lambda: board.batch.summary.processing + board.batch.summary.queued > 0)
+        board.actions.cancel.click()
+        await _until(lambda: board.batch.summary.cancelled == 3)
+        await _until(_settled(board))
+        assert all(r.bar.bar_style == "warning" for r in board.rows_box.children)
+        flusher = board.live.task
+        assert flusher is not None and not flusher.done()
+        board.close()
+        await asyncio.sleep(0.05)
+        assert flusher.done()
+
+    _run(body, sim)
+
+
+def test_fallback_repr_without_widget_front_end(sim: Any) -> None:
+    async def body(client: Any) -> None:
+        board = AnalysisBoard(client=client, poll=_poll())
+        try:
+            url = "https://example.com/<script>alert(1)</script>.mp4"
+            board.submit([url])
+            await _until(_settled(board))
+            bundle = board._repr_mimebundle_()
+            assert "application/vnd.jupyter.widget-view+json" in bundle
+            assert "1 completed" in bundle["text/plain"] and "completed" in repr(board)
+            html = bundle["text/html"]
+            assert "<script>" not in html and "&lt;script&gt;" in html
+            assert board.batch.entry(url).analysis_id in html
+        finally:
+            board.close()
+            await asyncio.sleep(0.05)
+
+    _run(body, sim)
+
+
+# --- throttling --------------------------------------------------------------------------
+
+
+def test_updates_are_coalesced(sim: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """200 fast analyses at concurrency 64: about 10 comm messages a second in total.
+
+    Counted from the submit until the board has settled: every state update a widget sends
+    (``Widget._send``), with its time, and apart from them the creation of widgets
+    (``Widget.open``: rows appear once, with their content, and are reused). Asserted: at
+    most 10 messages/s plus the 5-message bucket over the run, at most 15 in any 1-second
+    window (including the first: creation is not an update), at most 8 flushes/s, creation
+    bounded to one row pool of 50 rows, and every visible row finally showing its
+    terminal state with a full green bar.
+    """
+    sends: list[float] = []
+    opens: list[float] = []
+    outside = [0]
+    in_flush = [False]
+    original_send, original_open = ipywidgets.Widget._send, ipywidgets.Widget.open
+
+    def counting_send(self: Any, msg: Any, buffers: Any = None) -> None:
+        sends.append(time.monotonic())
+        outside[0] += not in_flush[0]
+        original_send(self, msg, buffers)
+
+    def counting_open(self: Any) -> None:
+        opens.append(time.monotonic())
+        original_open(self)
+
+    monkeypatch.setattr(ipywidgets.Widget, "_send", counting_send)
+    monkeypatch.setattr(ipywidgets.Widget, "open", counting_open)
+
+    async def body(client: Any) -> None:
+        board = AnalysisBoard(client=client, poll=_poll(), concurrency=64)
+        render = board.live._render
+
+        def counted(allowance: int, now: float) -> tuple[int, int]:
+            in_flush[0] = True
+            try:
+                return render(allowance, now)
+            finally:
+                in_flush[0] = False
+
+        board.live._render = counted
+        try:
+            urls = [
+                f"https://example.com/many/{i}.mp4?duration=5&queue=1&time=4&fail=0"
+                for i in range(200)
+            ]
+            sends.clear(), opens.clear()
+            outside[0] = 0
+            flushes0, messages0 = board.scheduler.flushes, board.scheduler.messages
+            start = time.monotonic()
+            board.submit(urls)
+            await _until(lambda: board.batch.summary.done, timeout=60)
+            batch_done = time.monotonic() - start
+            await _until(_settled(board), timeout=60)
+            elapsed = time.monotonic() - start
+            flushes = board.scheduler.flushes - flushes0
+            rel = [t - start for t in sends]
+            created = [t - start for t in opens]
+            window = _max_per_window(rel)
+            rows = board.renderer.rows
+            print(
+                f"\n200 analyses done in {batch_done:.1f}s, board settled at {elapsed:.1f}s: "
+                f"{len(sends)} update messages ({len(sends) / elapsed:.1f}/s, max {window} in "
+                f"a 1-s window), {flushes} flushes ({flushes / elapsed:.1f}/s), creation: "
+                f"{len(opens)} widgets ({len(rows)} rows) within {max(created):.2f}s"
+            )
+            assert len(sends) <= 10 * elapsed + 5 and len(sends) / elapsed <= 11
+            assert window <= 15
+            assert flushes <= 8 * elapsed + 1
+            assert outside[0] == 0  # every update is sent by a flush...
+            assert len(sends) == board.scheduler.messages - messages0  # ...and paid for
+            # Creation: one pool of 50 rows, made once, in the first flush.
+            per_row = sum(1 for _ in _widget_parts(rows[0]))
+            assert len(rows) == 50 and len(opens) == 50 * per_row and max(created) < 1.0
+            # The final render is complete.
+            shown = board.rows_box.children
+            assert len(shown) == 50 and len({r.entry_url for r in shown}) == 50
+            for row in shown:
+                entry = board.batch.entry(row.entry_url)
+                assert entry.state.value in TERMINAL_STATES
+                assert not changes(row.targets(entry))
+                assert row.bar.value == 100.0 and row.bar.bar_style == "success"
+                assert "hs-row-completed" in row._dom_classes
+            text = board.summary.text.value
+            assert ">showing 50 of 200<" in text and ">200</b> completed" in text
+        finally:
+            board.close()
+            await asyncio.sleep(0.05)
+
+    _run(body, sim)
+
+
+def _widget_parts(widget: Any) -> Iterator[Any]:
+    """Every widget model behind ``widget``: itself, its layout and style, its children."""
+    yield widget
+    for name in ("layout", "style"):
+        if isinstance(getattr(widget, name, None), ipywidgets.Widget):
+            yield getattr(widget, name)
+    for child in getattr(widget, "children", ()):
+        yield from _widget_parts(child)
+
+
+def test_flush_sends_most_important_first() -> None:
+    """Summary, then state changes, then progress, then ticks; what does not fit waits."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from headswap_nb.batch import BatchEntry, BatchSummary, EntryState
+    from headswap_nb.widgets.render import BoardRenderer
+    from headswap_nb.widgets.results import ResultsPanel
+    from headswap_nb.widgets.summary import SummaryBar
+
+    r = BoardRenderer(ipywidgets.VBox(), SummaryBar(), ResultsPanel(), capacity=5)
+    entries = [BatchEntry(f"https://e.com/{i}.mp4", EntryState.QUEUED) for i in range(4)]
+    batch = SimpleNamespace(entries=tuple(entries), summary=BatchSummary(total=4, queued=4))
+
+    def flush(allowance: int, now: float, limit: int = 4) -> tuple[int, int]:
+        return r.render(batch, limit=limit, hidden=(), allowance=allowance, now=now)
+
+    # Rows are created with their content: only the summary (2) and the row list (1) cost.
+    assert flush(5, 0.0) == (3, 0) and len(r.rows) == 4
+    # Two rows complete, one moves on: the summary is not due yet; state changes first
+    # (3 messages each), oldest-updated first; what does not fit is asked for (need).
+    done = EntryState.COMPLETED
+    entries[0] = replace(entries[0], state=done, progress=100.0)
+    entries[1] = replace(entries[1], state=done, progress=100.0)
+    entries[2] = replace(entries[2], progress=40.0)
+    batch.entries = tuple(entries)
+    batch.summary = BatchSummary(total=4, completed=2, queued=2, progress=60.0)
+    assert flush(4, 0.1) == (3, 3)
+    assert "hs-row-completed" in r.rows[0]._dom_classes
+    assert "hs-row-queued" in r.rows[1]._dom_classes and r.rows[2].bar.value == 0.0
+    assert flush(5, 0.2) == (4, 2)  # row 1's state, then row 2's bar; the summary waits
+    assert r.rows[2].bar.value == 40.0 and r.rows[2].bar.description == "40%"
+    assert flush(5, 0.6) == (2, 0)  # the summary, now due
+    assert ">60%</b>" in r.summary.text.value
+    assert flush(5, 0.7) == (0, 0)  # nothing changed: nothing sent
+    # With 3 rows, a finished row goes (the row list: 1; "showing 3 of 4": 1)...
+    assert flush(5, 1.2, limit=3) == (2, 0)
+    urls = [e.url for e in entries]
+    assert [row.entry_url for row in r.rows_box.children] == [urls[1], urls[2], urls[3]]
+    # ...and when a retried entry is active again, the other finished row makes way: the
+    # new entry takes it in place (url, class, bar, detail: 4) once the bucket holds 4.
+    entries[0] = replace(entries[0], state=EntryState.QUEUED, progress=0.0)
+    batch.entries = tuple(entries)
+    assert flush(3, 1.3, limit=3) == (0, 4)
+    assert flush(5, 1.4, limit=3) == (4, 0)
+    assert [row.entry_url for row in r.rows_box.children] == [urls[0], urls[2], urls[3]]
+
+
+def test_select_visible_prefers_active_then_recent() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from headswap_nb.batch import BatchEntry, EntryState
+
+    t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    entries = [
+        BatchEntry(f"https://e.com/{i}", EntryState.COMPLETED, finished_at=t0 + timedelta(i))
+        for i in range(5)
+    ]
+    entries += [BatchEntry("https://e.com/run", EntryState.PROCESSING)]
+    entries += [BatchEntry("https://e.com/next", EntryState.PENDING)]
+    assert select_visible(entries, 3, ()) == [3, 4, 5]
+    assert select_visible(entries, 10, ()) == list(range(7))
+    assert select_visible(entries, 3, {"https://e.com/4"}) == [2, 3, 5]
+    # Rows on screen are kept over equally relevant ones (fewer rows change entries).
+    assert select_visible(entries, 3, (), keep={"https://e.com/0"}) == [0, 4, 5]
+
+
+# --- saved notebooks ---------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["environment", "password"])
+def test_saved_notebook_holds_no_credential(
+    mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    from headswap_nb.simulator import serve
+
+    with serve(speed=20.0, api_key=SENTINEL) as simulator:
+        if mode == "environment":
+            monkeypatch.setenv("AKOOL_API_KEY", SENTINEL)
+            monkeypatch.setenv("AKOOL_BASE_URL", simulator.base_url)
+        else:
+            monkeypatch.setenv("HS_TEST_TYPED_KEY", SENTINEL)
+            monkeypatch.setenv("HS_TEST_API_BASE_URL", simulator.base_url)
+        nb = nbformat.read(REPO_ROOT / "tests/notebooks/board-credential.ipynb", as_version=4)
+        client = NotebookClient(
+            nb, timeout=120, kernel_name="python3", store_widget_state=True,
+            resources={"metadata": {"path": str(tmp_path)}},
+        )  # fmt: skip
+        client.execute()
+    out = tmp_path / "executed.ipynb"
+    nbformat.write(nb, out)
+    saved = out.read_text()
+    assert SENTINEL not in saved
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    classes = [c for m in state.values() for c in m["state"].get("_dom_classes", ())]
+    assert "hs-board" in classes and "hs-row-completed" in classes and "hs-row-failed" in classes
+    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", ()))
+    assert "password field: ''" in printed
+    if mode == "environment":
+        assert "AKOOL_API_KEY" in printed
+    passwords = [m["state"] for m in state.values() if m["model_name"] == "PasswordModel"]
+    assert passwords and all(p.get("value", "") == "" for p in passwords)

@@ -1,0 +1,104 @@
+"""The analysis board in a real browser: JupyterLab 4, Voilà and Notebook 7 (Chromium).
+
+Skipped when /usr/bin/chromium is absent; ``.ci/run`` installs it. The Jupyter servers get
+a simulator's ``AKOOL_BASE_URL``/``AKOOL_API_KEY`` (see ``browser_fixtures.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from browser_fixtures import KERNEL_READY_JS, REPO_ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+GOOD = [
+    "https://example.com/browser/one.mp4?duration=10&queue=5&time=30&people=2&fail=0",
+    "https://example.com/browser/two.mp4?duration=12&queue=5&time=40&fail=0",
+    "https://example.com/browser/three.mp4?duration=15&time=25&people=3&fail=0",
+]
+BAD = "https://example.com/browser/broken.mp4?duration=10&time=20&fail=1"
+INVALID = "ftp://example.com/not-http.mp4"
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+
+
+def _paste_and_analyze(page: Any, text: str) -> None:
+    from playwright.sync_api import expect
+
+    page.locator(".hs-urls textarea").fill(text)
+    expect(page.locator(".hs-check")).to_contain_text("4 valid URLs", timeout=10_000)
+    expect(page.locator(".hs-rejected")).to_contain_text("not-http.mp4")
+    page.locator("button.hs-analyze").click()
+
+
+def test_board_in_jupyterlab(lab_notebook: Any) -> None:
+    from playwright.sync_api import expect
+
+    page = lab_notebook("board-browser.ipynb")
+    board = page.locator(".hs-board")
+    expect(board).to_be_visible(timeout=60_000)
+    expect(page.locator(".hs-connection")).to_contain_text("AKOOL_API_KEY")
+    expect(page.locator("button.hs-analyze")).to_be_disabled()
+    _paste_and_analyze(page, "\n".join([GOOD[0], INVALID, GOOD[1], BAD, GOOD[2]]))
+    expect(page.locator(".hs-row")).to_have_count(4, timeout=15_000)
+    # Rows move while the kernel is idle, and end at 100 % (green) or red.
+    expect(page.locator(".hs-row-completed")).to_have_count(3, timeout=30_000)
+    expect(page.locator(".hs-row-failed")).to_have_count(1, timeout=30_000)
+    for bar in page.locator(".hs-row-completed .progress-bar").all():
+        expect(bar).to_have_attribute("style", re.compile(r"width: 100%"))
+    failed_bar = page.locator(".hs-row-failed .progress-bar")
+    expect(failed_bar).to_have_class(re.compile("progress-bar-danger"))
+    expect(failed_bar).to_have_attribute("style", re.compile(r"width: 100%"))
+    expect(page.locator(".hs-row-failed .hs-error")).not_to_be_empty()
+    expect(page.locator(".hs-summary-percent")).to_have_text("100%")
+    ARTIFACTS.mkdir(exist_ok=True)
+    board.screenshot(path=str(ARTIFACTS / "board-jupyterlab-progress.png"))
+    # Results tab: the DataFrame and preview images that really load.
+    page.locator(".hs-tabs .lm-TabBar-tab", has_text="Results").click()
+    expect(page.locator(".hs-dataframe table")).to_be_visible(timeout=10_000)
+    expect(page.locator(".hs-dataframe tbody tr")).to_have_count(4)
+    images = page.locator(".hs-gallery img.hs-person-img")
+    expect(images.first).to_be_visible(timeout=10_000)
+    assert images.count() >= 3
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.hs-gallery img.hs-person-img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)",
+        timeout=15_000,
+    )
+    board.screenshot(path=str(ARTIFACTS / "board-jupyterlab-results.png"))
+
+
+def test_board_in_voila(voila_server: Any, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    base = voila_server("board-browser.ipynb")
+    page.goto(base)
+    expect(page.locator(".hs-board")).to_be_visible(timeout=60_000)
+    page.locator(".hs-urls textarea").fill(GOOD[0] + "\n" + BAD)
+    page.locator("button.hs-analyze").click()
+    expect(page.locator(".hs-row-completed")).to_have_count(1, timeout=30_000)
+    expect(page.locator(".hs-row-failed")).to_have_count(1, timeout=30_000)
+    expect(page.locator(".hs-row-completed .progress-bar")).to_have_attribute(
+        "style", re.compile(r"width: 100%")
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(".hs-board").screenshot(path=str(ARTIFACTS / "board-voila.png"))
+
+
+def test_board_in_notebook7(notebook7: dict[str, Any], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    base, token = notebook7["base_url"], notebook7["token"]
+    page.goto(f"{base}/notebooks/board-browser.ipynb?token={token}")
+    page.wait_for_function(KERNEL_READY_JS, timeout=60_000)
+    page.locator(".jp-Notebook").click()
+    page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    expect(page.locator(".hs-board")).to_be_visible(timeout=60_000)
+    page.locator(".hs-urls textarea").fill(GOOD[2])
+    page.locator("button.hs-analyze").click()
+    expect(page.locator(".hs-row-completed")).to_have_count(1, timeout=30_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(".hs-board").screenshot(path=str(ARTIFACTS / "board-notebook7.png"))
