@@ -7,7 +7,7 @@ no network, no simulator.
 from typing import TYPE_CHECKING
 
 from headswap_nb._version import __version__
-from headswap_nb.batch import Batch, BatchEntry, BatchEvent, BatchSummary, EntryState
+from headswap_nb.batch import Batch, BatchEntry, BatchEvent, BatchSummary, EntryState, TaskEntry
 from headswap_nb.client import AsyncClient, Client
 from headswap_nb.connection import connect, connect_async
 from headswap_nb.errors import (
@@ -91,6 +91,7 @@ __all__ = [
     "Status",
     "SubmissionUnknownError",
     "Task",
+    "TaskEntry",
     "TaskFailedError",
     "TransportError",
     "VideoInfo",

@@ -1,15 +1,16 @@
-"""Per-analysis poll timing for a batch: the client's ``PollState`` for each URL.
+"""Per-job poll timing for a batch: the client's ``PollState`` for each analysis or task.
 
 The decision itself is ``polling.next_delay`` (pure, shared with ``wait_for_analysis``); this
-only keeps one ``PollState`` per URL, measures elapsed time from that URL's first answer,
-and draws the jitter that spreads thousands of polls apart.
+only keeps one ``PollState`` per job key (an analysis' URL, a task's key), measures elapsed
+time from that job's first answer, and draws the jitter that spreads thousands of polls apart.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Hashable
 
-from headswap_nb.models import Analysis
+from headswap_nb.models import Analysis, Task
 from headswap_nb.polling import PollPolicy, PollState, resolve_policy
 
 __all__ = ["PollClock"]
@@ -23,21 +24,21 @@ class PollClock:
     def __init__(self, policy: PollPolicy | float | None, *, seed: int | None = None) -> None:
         # resolve_policy reads HEADSWAP_POLL_INTERVAL now, when a batch starts, never at import.
         self.policy = resolve_policy(policy)
-        self._states: dict[str, tuple[float, PollState]] = {}
+        self._states: dict[Hashable, tuple[float, PollState]] = {}
         self._random = random.Random(seed)
 
-    def next_delay(self, url: str, analysis: Analysis, now: float) -> float:
-        """Record ``analysis`` as seen at loop time ``now``; seconds until the next poll."""
-        held = self._states.get(url)
+    def next_delay(self, key: Hashable, record: Analysis | Task, now: float) -> float:
+        """Record ``record`` as seen at loop time ``now``; seconds until the next poll."""
+        held = self._states.get(key)
         if held is None:
-            held = self._states[url] = (now, PollState(self.policy))
+            held = self._states[key] = (now, PollState(self.policy))
         start, state = held
-        state.observe(now - start, int(analysis.status), analysis.progress)
+        state.observe(now - start, int(record.status), record.progress)
         return state.delay(self._random.random())
 
-    def forget(self, url: str) -> None:
-        """Drop the memory of a finished analysis."""
-        self._states.pop(url, None)
+    def forget(self, key: Hashable) -> None:
+        """Drop the memory of a finished job."""
+        self._states.pop(key, None)
 
     def __len__(self) -> int:
         return len(self._states)

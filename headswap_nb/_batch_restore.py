@@ -1,4 +1,4 @@
-"""Rebuild batch entries from what a journal holds (pure).
+"""Rebuild batch entries and task entries from what a journal holds (pure).
 
 The rule that keeps money safe: a URL with an analysis id is never submitted again — it is
 re-attached and polled; a URL whose intent has no id may exist on the server, so it becomes
@@ -7,10 +7,14 @@ UNKNOWN (needs attention) and is never resubmitted automatically.
 
 from __future__ import annotations
 
-from headswap_nb._batch_state import BatchEntry, EntryState, state_for_status
-from headswap_nb.journal import JournalRecord
+from dataclasses import replace
+from datetime import datetime, timezone
 
-__all__ = ["restore_entry"]
+from headswap_nb._batch_state import BatchEntry, EntryState, state_for_status
+from headswap_nb._task_state import TaskEntry, TaskRequest, on_task_record
+from headswap_nb.journal import JournalRecord, TaskJournalRecord
+
+__all__ = ["restore_entry", "restore_task"]
 
 _NEEDS_ATTENTION = (
     "a submit was journaled at {at} but its analysis id never was (the process stopped "
@@ -60,3 +64,33 @@ def restore_entry(url: str, record: JournalRecord | None) -> BatchEntry:
         attempts=record.attempts,
         finished_at=record.finished_at,
     )
+
+
+def restore_task(record: TaskJournalRecord, ref: int) -> TaskEntry:
+    """The entry for one journaled task intent, with the batch-local handle ``ref``."""
+    request = TaskRequest.from_json(record.request)
+    base = TaskEntry(
+        record.url, mappings=request.mappings, resolution=request.resolution,
+        model_name=request.model_name, keep_original_sound=request.keep_original_sound,
+        ref=ref, attempts=1, submitted_at=record.submitted_at,
+    )  # fmt: skip
+    if record.task_id is not None:
+        task = record.task
+        # Whatever the batch had decided (cancelled, a polling error), the task exists:
+        # re-attach and let the server say where it is.
+        state = EntryState.QUEUED if task is None else state_for_status(task.status)
+        entry = replace(base, task_id=record.task_id, state=state)
+        if task is not None:
+            entry, _ = on_task_record(entry, task, record.finished_at or datetime.now(timezone.utc))
+        return entry
+    if record.state in ("error", "cancelled"):
+        return replace(
+            base, state=EntryState(record.state), error=record.error,
+            error_code=record.error_code, finished_at=record.finished_at,
+        )  # fmt: skip
+    message = record.error or (
+        f"a create was journaled at {record.intent_at.isoformat()} but its task id never was "
+        "(the process stopped before the answer): the task may exist on the server and be "
+        "billed. Check the account before creating it again (force=True)."
+    )
+    return replace(base, state=EntryState.UNKNOWN, error=message, finished_at=record.finished_at)

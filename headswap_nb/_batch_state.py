@@ -7,13 +7,16 @@ what they return: the new immutable entry and which event kind, if any, to annou
 
 from __future__ import annotations
 
-import enum
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
+from headswap_nb._batch_summary import BatchSummary, Tally, summarize
+from headswap_nb._entry_state import EntryState
 from headswap_nb.models import Analysis, Status
+
+if TYPE_CHECKING:
+    from headswap_nb._task_state import TaskEntry
 
 __all__ = [
     "BatchEntry",
@@ -30,53 +33,6 @@ __all__ = [
     "state_for_status",
     "summarize",
 ]
-
-
-class EntryState(enum.Enum):
-    """Lifecycle of one URL inside a batch."""
-
-    PENDING = "pending"
-    """Accepted, not yet submitted."""
-    SUBMITTING = "submitting"
-    """Intent journaled, POST in flight."""
-    QUEUED = "queued"
-    """Has an analysis id; server status 1."""
-    PROCESSING = "processing"
-    """Server status 2, or a status value the docs do not list (it is not terminal)."""
-    COMPLETED = "completed"
-    """Server status 3."""
-    FAILED = "failed"
-    """Server status 4: the analysis itself failed."""
-    ERROR = "error"
-    """We could not submit or poll (a client-side or API error; message in ``error``)."""
-    UNKNOWN = "unknown"
-    """A submit may have reached the server but no id came back: needs attention.
-
-    Never resubmitted automatically, because a second submit is billed again."""
-    CANCELLED = "cancelled"
-    """Tracking stopped by the user. The API has no server-side cancel: the job runs on."""
-
-    @property
-    def is_terminal(self) -> bool:
-        """True when the batch does nothing more for this entry."""
-        return self in _TERMINAL
-
-    @property
-    def is_active(self) -> bool:
-        """True while a submit is in flight or the analysis is being polled."""
-        return self in _ACTIVE
-
-
-_TERMINAL = frozenset(
-    {
-        EntryState.COMPLETED,
-        EntryState.FAILED,
-        EntryState.ERROR,
-        EntryState.UNKNOWN,
-        EntryState.CANCELLED,
-    }
-)
-_ACTIVE = frozenset({EntryState.SUBMITTING, EntryState.QUEUED, EntryState.PROCESSING})
 
 
 def state_for_status(status: Status) -> EntryState:
@@ -125,107 +81,19 @@ class BatchEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class BatchSummary:
-    """Aggregate counts per state and overall progress."""
-
-    total: int = 0
-    pending: int = 0
-    submitting: int = 0
-    queued: int = 0
-    processing: int = 0
-    completed: int = 0
-    failed: int = 0
-    errors: int = 0
-    unknown: int = 0
-    cancelled: int = 0
-    progress: float = 0.0
-    """Overall percent: mean over entries, terminal ones counting 100."""
-    done: bool = True
-    """Nothing pending or active."""
-
-    def describe(self) -> str:
-        """One line: ``12 total · 3 queued · 4 processing · 4 completed · 1 failed · 58%``."""
-        parts = [f"{self.total} total"]
-        for label, count in (
-            ("pending", self.pending),
-            ("submitting", self.submitting),
-            ("queued", self.queued),
-            ("processing", self.processing),
-            ("completed", self.completed),
-            ("failed", self.failed),
-            ("errors", self.errors),
-            ("need attention", self.unknown),
-            ("cancelled", self.cancelled),
-        ):
-            if count:
-                parts.append(f"{count} {label}")
-        parts.append(f"{self.progress:.0f}%")
-        return " · ".join(parts)
-
-
-@dataclass(frozen=True, slots=True)
 class BatchEvent:
     """Something that happened in a batch, with the summary right after it."""
 
     kind: str
-    """submitted, progress, completed, failed, error, unknown, cancelled, added, retry or done."""
+    """submitted, progress, completed, failed, error, unknown, cancelled, added, retry or done
+    for analyses; task_submitted, task_progress, task_completed, task_failed, task_error,
+    task_unknown, task_cancelled, task_added or task_retry for head-swap tasks."""
     entry: BatchEntry | None
-    """The entry concerned; ``None`` for ``done``."""
+    """The analysis entry concerned; ``None`` for ``done`` and for task events."""
     summary: BatchSummary
-
-
-def _weight(entry: BatchEntry) -> float:
-    return 100.0 if entry.state.is_terminal else entry.progress
-
-
-class Tally:
-    """Running per-state counts and progress sum, so a summary costs O(1) per event.
-
-    Recomputing from all entries on every event would be quadratic for 10,000 analyses.
-    """
-
-    __slots__ = ("_counts", "_progress")
-
-    def __init__(self, entries: Iterable[BatchEntry] = ()) -> None:
-        self._counts: Counter[EntryState] = Counter()
-        self._progress = 0.0
-        for entry in entries:
-            self.replace(None, entry)
-
-    def replace(self, old: BatchEntry | None, new: BatchEntry | None) -> None:
-        """Account for ``old`` becoming ``new`` (either may be ``None``)."""
-        if old is not None:
-            self._counts[old.state] -= 1
-            self._progress -= _weight(old)
-        if new is not None:
-            self._counts[new.state] += 1
-            self._progress += _weight(new)
-
-    def summary(self) -> BatchSummary:
-        """The current summary."""
-        c = self._counts
-        total = sum(c.values())
-        busy = c[EntryState.PENDING] + sum(c[s] for s in _ACTIVE)
-        return BatchSummary(
-            total=total,
-            pending=c[EntryState.PENDING],
-            submitting=c[EntryState.SUBMITTING],
-            queued=c[EntryState.QUEUED],
-            processing=c[EntryState.PROCESSING],
-            completed=c[EntryState.COMPLETED],
-            failed=c[EntryState.FAILED],
-            errors=c[EntryState.ERROR],
-            unknown=c[EntryState.UNKNOWN],
-            cancelled=c[EntryState.CANCELLED],
-            # Clamp: float sums drift by ulps when thousands of updates are added and removed.
-            progress=min(100.0, max(0.0, self._progress / total)) if total else 0.0,
-            done=busy == 0,
-        )
-
-
-def summarize(entries: Iterable[BatchEntry]) -> BatchSummary:
-    """Summary of ``entries`` computed from scratch."""
-    return Tally(entries).summary()
+    """The analysis summary right after the event."""
+    task: TaskEntry | None = None
+    """The head-swap task concerned, for ``task_*`` events; ``None`` otherwise."""
 
 
 # --- transitions: (entry, what happened) -> (new entry, event kind or None) ------------------
@@ -267,7 +135,7 @@ def on_record(
         error_code=analysis.error_code if failed else None,
         finished_at=now if state.is_terminal else None,
     )
-    if not changed:
+    if not changed and new.error == entry.error:  # (a good poll clears a polling error)
         return new, None
     if state is EntryState.COMPLETED:
         return new, "completed"

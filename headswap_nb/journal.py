@@ -19,6 +19,9 @@ which costs nothing — the server is the source of truth for status and resume 
 Several processes (two kernels on one notebook directory) may share a journal: writes take
 the lock up front (``BEGIN IMMEDIATE``) and wait up to ``busy_timeout`` for each other.
 The journal never stores headers or keys; the raw records hold none.
+
+Head-swap tasks follow the same order (intent with URL, mappings and options → task id →
+statuses) in their own tables; see ``_journal_tasks``.
 """
 
 from __future__ import annotations
@@ -26,22 +29,16 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import TypeVar
 
 from headswap_nb._batch_state import state_for_status
+from headswap_nb._journal_db import as_datetime as _dt
+from headswap_nb._journal_tasks import TASK_SCHEMA, TaskJournal, TaskJournalRecord
 from headswap_nb.models import Analysis
 
-__all__ = ["Journal", "JournalRecord"]
-
-_T = TypeVar("_T")
-_BUSY_TIMEOUT_MS = 30_000
+__all__ = ["Journal", "JournalRecord", "TaskJournalRecord"]
 # Latest intent per URL may be submitted again only when it certainly did not leave a
 # billed analysis running: the analysis failed, or the submit was refused (no id).
 _RESUBMITTABLE = "(state = 'failed' OR (state = 'error' AND analysis_id IS NULL))"
@@ -69,10 +66,6 @@ CREATE TABLE IF NOT EXISTS statuses (
 );
 CREATE INDEX IF NOT EXISTS statuses_by_analysis ON statuses (analysis_id, at);
 """
-
-
-def _dt(value: float | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, tz=timezone.utc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,61 +99,12 @@ class JournalRecord:
         return self.analysis_id is None and self.state in ("submitting", "unknown")
 
 
-class Journal:
-    """A SQLite journal of intents, analysis ids and status records (see the module doc)."""
+class Journal(TaskJournal):
+    """A SQLite journal of intents, ids and status records, for analyses and head-swap
+    tasks (see the module doc; the task half is in ``_journal_tasks``)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so each write is exactly
-        # one short transaction that takes the write lock before reading.
-        self._conn: sqlite3.Connection | None = sqlite3.connect(
-            self.path,
-            timeout=_BUSY_TIMEOUT_MS / 1000,
-            isolation_level=None,
-            check_same_thread=False,
-        )
-        self._conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._synchronous = ""
-        self._write(lambda c: c.executescript(_SCHEMA) and None, durable=True, script=True)
-
-    def __repr__(self) -> str:
-        return f"Journal({str(self.path)!r})"
-
-    # --- plumbing -----------------------------------------------------------------------
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise ValueError(f"{self!r} is closed")
-        return self._conn
-
-    def _set_synchronous(self, conn: sqlite3.Connection, level: str) -> None:
-        if level != self._synchronous:  # a PRAGMA per write would be cheap, but not free
-            conn.execute(f"PRAGMA synchronous = {level}")
-            self._synchronous = level
-
-    def _write(
-        self, work: Callable[[sqlite3.Connection], _T], *, durable: bool, script: bool = False
-    ) -> _T:
-        with self._lock:
-            conn = self._connection()
-            self._set_synchronous(conn, "FULL" if durable else "NORMAL")
-            if script:  # executescript commits by itself; DDL is idempotent
-                return work(conn)
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = work(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return result
-
-    @contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            yield self._connection()
+        super().__init__(path, schema=_SCHEMA + TASK_SCHEMA)
 
     # --- writes -------------------------------------------------------------------------
 
@@ -309,13 +253,6 @@ class Journal:
                 "SELECT raw FROM statuses WHERE analysis_id = ? ORDER BY rowid", (analysis_id,)
             ).fetchall()
         return [Analysis.from_json(json.loads(raw)) for (raw,) in rows]
-
-    def close(self) -> None:
-        """Close the connection (idempotent). The file stays readable by anyone."""
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
 
     def __enter__(self) -> Journal:
         return self

@@ -42,3 +42,17 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run browser tests last: sync Playwright leaves an event loop running in the main
+    thread for the rest of the session, which would break later ``asyncio.run`` calls."""
+    browser_fixtures = {
+        "browser",
+        "page",
+        "lab_notebook",
+        "jupyter_lab",
+        "notebook7",
+        "voila_server",
+    }
+    items.sort(key=lambda item: bool(browser_fixtures & set(getattr(item, "fixturenames", ()))))

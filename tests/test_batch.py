@@ -347,9 +347,9 @@ def test_submit_errors_unknown_and_retry(fake_client: FakeClient) -> None:
 
 
 def test_transient_poll_errors_keep_polling(monkeypatch: pytest.MonkeyPatch) -> None:
-    import headswap_nb.batch as batch_module
+    import headswap_nb._batch_core as batch_core
 
-    monkeypatch.setattr(batch_module, "backoff_delay", lambda n, retry_after=None: 0.01)
+    monkeypatch.setattr(batch_core, "backoff_delay", lambda n, retry_after=None: 0.01)
     client = FakeClient()
     client.poll_errors = {
         f"{1:024x}": [
@@ -367,6 +367,26 @@ def test_transient_poll_errors_keep_polling(monkeypatch: pytest.MonkeyPatch) -> 
     assert batch.retry_failed() == [lost.url]
     assert batch.run_sync().completed == 2
     assert sum(client.submissions.values()) == 2
+
+
+def test_a_poll_that_keeps_failing_is_shown_then_gives_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    import headswap_nb._batch_core as batch_core
+
+    monkeypatch.setattr(batch_core, "backoff_delay", lambda n, retry_after=None: 0.01)
+    client = FakeClient()
+    stuck = f"{1:024x}"
+    client.poll_errors = {stuck: [ServerError("no answer", code=2001)] * 50}
+    seen: list[str | None] = []
+    batch = Batch(urls(1), client=client, poll=FAST)  # type: ignore[arg-type]
+    batch.subscribe(lambda event: seen.append(event.entry.error if event.entry else None))
+    summary = batch.run_sync()
+    entry = batch.entries[0]
+    # While it retried, the row showed why; after MAX_POLL_FAILURES it is an ERROR that
+    # keeps its id (so "Retry failed" polls it again and never resubmits).
+    assert any(e and "polling again" in e for e in seen)
+    assert summary.errors == 1 and entry.analysis_id == stuck
+    assert f"gave up after {batch_core.MAX_POLL_FAILURES} failed polls" in (entry.error or "")
+    assert sum(client.submissions.values()) == 1
 
 
 def test_cancel_stops_tracking(fake_client: FakeClient) -> None:

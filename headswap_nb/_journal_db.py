@@ -1,0 +1,90 @@
+"""The SQLite plumbing under ``Journal``: one connection, one short transaction per write.
+
+``isolation_level=None``: each write issues ``BEGIN IMMEDIATE`` itself, so it is exactly one
+transaction that takes the write lock before reading (two kernels sharing a journal wait up
+to ``busy_timeout`` for each other). WAL mode makes each commit atomic, so a killed process
+leaves a readable file. ``durable=True`` writes use ``synchronous=FULL`` (fsync per commit);
+status records use ``NORMAL``, which survives any process crash (journal.py explains why).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TypeVar
+
+__all__ = ["JournalStore", "as_datetime"]
+
+_T = TypeVar("_T")
+_BUSY_TIMEOUT_MS = 30_000
+
+
+def as_datetime(value: float | None) -> datetime | None:
+    """Epoch seconds as an aware UTC datetime (``None`` stays ``None``)."""
+    return None if value is None else datetime.fromtimestamp(value, tz=timezone.utc)
+
+
+class JournalStore:
+    """A WAL-mode SQLite connection with ``_write`` / ``_reading`` helpers."""
+
+    def __init__(self, path: str | os.PathLike[str], *, schema: str) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = sqlite3.connect(
+            self.path,
+            timeout=_BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        self._conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._synchronous = ""
+        # DDL is idempotent (IF NOT EXISTS): older journals gain new tables on open.
+        self._write(lambda c: c.executescript(schema) and None, durable=True, script=True)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r})"
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise ValueError(f"{self!r} is closed")
+        return self._conn
+
+    def _set_synchronous(self, conn: sqlite3.Connection, level: str) -> None:
+        if level != self._synchronous:  # a PRAGMA per write would be cheap, but not free
+            conn.execute(f"PRAGMA synchronous = {level}")
+            self._synchronous = level
+
+    def _write(
+        self, work: Callable[[sqlite3.Connection], _T], *, durable: bool, script: bool = False
+    ) -> _T:
+        with self._lock:
+            conn = self._connection()
+            self._set_synchronous(conn, "FULL" if durable else "NORMAL")
+            if script:  # executescript commits by itself
+                return work(conn)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._connection()
+
+    def close(self) -> None:
+        """Close the connection (idempotent). The file stays readable by anyone."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
