@@ -95,7 +95,8 @@ def embedded_simulator() -> Simulator:
         return _embedded
 
 
-def _embedded_options() -> dict[str, str] | None:
+def _embedded_target() -> tuple[str, str] | None:
+    """``(api_key, base_url)`` of the embedded simulator, or ``None`` to use the environment."""
     if credential_env_var() is not None:
         return None
     if os.environ.get("AKOOL_BASE_URL"):
@@ -106,23 +107,27 @@ def _embedded_options() -> dict[str, str] | None:
             "and AKOOL_CLIENT_SECRET), or unset AKOOL_BASE_URL to use the embedded simulator."
         )
     simulator = embedded_simulator()
-    return {"api_key": simulator.api_key, "base_url": simulator.base_url}
+    return simulator.api_key, simulator.base_url
 
 
 def connect() -> Client:
     """A ``Client`` for the environment's credential, else for the embedded simulator."""
     from headswap_nb.client import Client
 
-    options = _embedded_options()
-    return Client() if options is None else Client(**options)
+    target = _embedded_target()
+    if target is None:
+        return Client()
+    return Client(api_key=target[0], base_url=target[1])
 
 
 def connect_async() -> AsyncClient:
     """An ``AsyncClient`` for the environment's credential, else for the embedded simulator."""
     from headswap_nb.client import AsyncClient
 
-    options = _embedded_options()
-    return AsyncClient() if options is None else AsyncClient(**options)
+    target = _embedded_target()
+    if target is None:
+        return AsyncClient()
+    return AsyncClient(api_key=target[0], base_url=target[1])
 
 
 default_client = connect
