@@ -1,0 +1,388 @@
+"""Soak benchmark: thousands of analyses through one journaled ``Batch`` with faults on.
+
+    .venv/bin/python benchmarks/soak.py                 # 2,000 analyses (the issue's size)
+    .venv/bin/python benchmarks/soak.py --n 300         # a quicker look
+
+Faults (rates per request, drawn by the simulator's seeded injector):
+
+* on **reads** (the detail GETs): 10 % HTTP 5xx, 2 % dropped connections, 1 % malformed
+  bodies, 2 % slow replies (``--slow-seconds``, beyond the client's ``--read-timeout``);
+* on **reads and submits**: 5 % throttling, half HTTP 429 with ``Retry-After``, half
+  ``{"code": 1005}`` in an HTTP 200.
+
+Why no drops/5xx/malformed/slow replies on *submits*: those strike after the server created
+the job, so the client cannot know its id. It rightly raises ``SubmissionUnknownError`` and
+the entry becomes UNKNOWN ("needs attention") instead of risking a second billed submit —
+correct, but then "100 % terminal" and "0 ids missing" are impossible by construction. The
+required figures hold for the faults a client can safely retry; the ambiguous submit case is
+covered by ``tests/test_reliability_kernel.py`` and ``tests/test_client_sim.py``.
+
+The simulator's ``FaultConfig`` has one ``scope`` per config, so this benchmark gives the
+simulator a ``ScopedFaults`` injector holding one config for reads and one for submits.
+
+Prints the required figures — share of analyses reaching a terminal state (completed or
+failed on the server), URLs submitted more than once (simulator counters), analysis ids the
+simulator knows but the journal does not — then retries by kind, seen three ways: faults the
+simulator injected, faults the client observed on the wire, and the client's retry log lines.
+Exit status 1 when a required figure is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from headswap_nb import Batch, PollPolicy
+from headswap_nb.client import AsyncClient
+from headswap_nb.simulator import FaultConfig, serve
+from headswap_nb.simulator.faults import FaultInjector, FaultKind
+
+API_KEY = "soak-benchmark-key-not-secret"
+T = TypeVar("T")
+
+READ_FAULTS = FaultConfig(
+    http_5xx=0.10,
+    throttle_http=0.025,
+    throttle_code=0.025,
+    drop=0.02,
+    malformed=0.01,
+    slow=0.02,
+    retry_after_seconds=1,
+    scope="reads",
+    seed=101,
+)
+SUBMIT_FAULTS = FaultConfig(
+    throttle_http=0.025, throttle_code=0.025, retry_after_seconds=1, scope="submits", seed=202
+)
+
+
+class ScopedFaults(FaultInjector):
+    """One ``FaultConfig`` for reads and another for submits (the simulator has one scope
+    per config). ``config`` (slow_seconds, Retry-After...) is the reads config's."""
+
+    def __init__(self, reads: FaultConfig, submits: FaultConfig) -> None:
+        super().__init__(reads)
+        self._submits = FaultInjector(submits)
+
+    def pick(self, *, is_submit: bool) -> FaultKind | None:
+        if is_submit:
+            return self._submits.pick(is_submit=True)
+        return super().pick(is_submit=False)
+
+
+class ObservingTransport(httpx.AsyncBaseTransport):
+    """Wraps the real transport and counts, per operation, what each request ran into."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.seen: Counter[tuple[str, str]] = Counter()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        op = "submit" if request.method == "POST" else "read"
+        try:
+            response = await self.inner.handle_async_request(request)
+            await response.aread()  # a drop strikes while the body is read
+        except httpx.TimeoutException:
+            self.seen[op, "slow reply (read timeout)"] += 1
+            raise
+        except httpx.TransportError:
+            self.seen[op, "dropped connection"] += 1
+            raise
+        self.seen[op, _classify(response)] += 1
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def _classify(response: httpx.Response) -> str:
+    if response.status_code == 429:
+        return "throttled (HTTP 429 + Retry-After)"
+    if response.status_code >= 500:
+        return "HTTP 5xx"
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return "malformed body"
+    if not isinstance(body, dict) or "code" not in body:
+        return "malformed body"
+    if body["code"] == 1005:
+        return "throttled (code 1005)"
+    return "ok" if body["code"] == 1000 else f"code {body['code']}"
+
+
+class RetryLog(logging.Handler):
+    """Counts the client's ``retrying ...`` DEBUG records, by method."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.retries: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if isinstance(record.msg, str) and record.msg.startswith("retrying"):
+            method = str(record.args[0]) if isinstance(record.args, tuple) else "?"
+            self.retries["submit" if method == "POST" else "read"] += 1
+
+
+@dataclass
+class SoakResult:
+    """Figures of one soak run."""
+
+    n: int
+    terminal: int
+    completed: int
+    failed: int
+    states: dict[str, int]
+    resubmitted_urls: int
+    multi_analysis_urls: int
+    missing_ids: int
+    journal_ids: int
+    simulator_ids: int
+    wall_s: float
+    injected: dict[str, int]
+    seen: dict[tuple[str, str], int]
+    retries: dict[str, int]
+    requests: dict[str, int]
+    attention: list[str] = field(default_factory=list)
+
+    @property
+    def terminal_share(self) -> float:
+        return self.terminal / self.n if self.n else 1.0
+
+    @property
+    def ok(self) -> bool:
+        return self.terminal == self.n and self.resubmitted_urls == 0 and self.missing_ids == 0
+
+
+def urls(n: int) -> list[str]:
+    """``n`` distinct URLs; about 5 % fail on the server (a terminal state too)."""
+    return [
+        f"https://soak.example/{i}.mp4?duration=10&people={1 + i % 3}&queue={i % 3}"
+        f"&time={4 + (i * 7) % 12}&fail={1 if i % 20 == 7 else 0}"
+        for i in range(n)
+    ]
+
+
+async def _soak(
+    n: int,
+    *,
+    base_url: str,
+    journal: Path,
+    read_timeout: float,
+    concurrency: int,
+    polls_in_flight: int,
+    poll_interval: float,
+    deadline_s: float,
+) -> tuple[Batch, ObservingTransport]:
+    transport = ObservingTransport(httpx.AsyncHTTPTransport())
+    client = AsyncClient(
+        api_key=API_KEY,
+        base_url=base_url,
+        timeout=httpx.Timeout(read_timeout, connect=5.0, pool=30.0),
+        max_retries=3,
+        transport=transport,
+    )
+    batch = Batch(
+        urls(n),
+        client=client,
+        journal=journal,
+        concurrency=concurrency,
+        max_polls_in_flight=polls_in_flight,
+        poll=PollPolicy.fixed(poll_interval),
+    )
+    try:
+        await asyncio.wait_for(batch.wait(), deadline_s)
+    except asyncio.TimeoutError:
+        pass  # figures are reported as they are: the share will say what did not finish
+    finally:
+        await batch.aclose()
+        await client.aclose()
+    return batch, transport
+
+
+def run(
+    n: int = 2000,
+    *,
+    speed: float = 20.0,
+    read_timeout: float = 1.0,
+    slow_seconds: float = 2.0,
+    concurrency: int = 16,
+    polls_in_flight: int = 64,
+    poll_interval: float = 0.5,
+    journal: Path | None = None,
+    deadline_s: float = 900.0,
+) -> SoakResult:
+    """Run the soak and return its figures (``tests/test_reliability_soak.py`` calls this)."""
+    from dataclasses import replace
+
+    tmp = None
+    if journal is None:
+        tmp = tempfile.TemporaryDirectory(prefix="hs-soak-")
+        journal = Path(tmp.name) / "soak.sqlite"
+    reads = replace(READ_FAULTS, slow_seconds=slow_seconds)
+    handler = RetryLog()
+    logger = logging.getLogger("headswap_nb")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        with serve(speed=speed, seed=5, api_key=API_KEY) as sim:
+            sim.core.faults = ScopedFaults(reads, SUBMIT_FAULTS)
+            started = time.perf_counter()
+            batch, transport = _run_async(
+                _soak(
+                    n,
+                    base_url=sim.base_url,
+                    journal=journal,
+                    read_timeout=read_timeout,
+                    concurrency=concurrency,
+                    polls_in_flight=polls_in_flight,
+                    poll_interval=poll_interval,
+                    deadline_s=deadline_s,
+                )
+            )
+            wall = time.perf_counter() - started
+            stats = sim.stats()
+        journal_ids = _journal_ids(journal)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        if tmp is not None:
+            tmp.cleanup()
+    states = Counter(e.state.value for e in batch.entries)
+    sim_ids = {a["_id"] for a in stats["analyses"]}
+    return SoakResult(
+        n=n,
+        terminal=states["completed"] + states["failed"],
+        completed=states["completed"],
+        failed=states["failed"],
+        states=dict(states),
+        resubmitted_urls=sum(1 for c in stats["submissions_per_url"].values() if c > 1),
+        multi_analysis_urls=sum(1 for c in stats["analyses_per_url"].values() if c > 1),
+        missing_ids=len(sim_ids - journal_ids),
+        journal_ids=len(journal_ids),
+        simulator_ids=len(sim_ids),
+        wall_s=wall,
+        injected=dict(stats["faults"]),
+        seen=dict(transport.seen),
+        retries=dict(handler.retries),
+        requests=dict(stats["requests"]),
+        attention=[e.url for e in batch.needs_attention],
+    )
+
+
+def _run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run``, in a worker thread when this thread already runs a loop (Jupyter)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def _journal_ids(path: Path) -> set[str]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT analysis_id FROM intents WHERE analysis_id IS NOT NULL")
+        return {row[0] for row in rows}
+    finally:
+        conn.close()
+
+
+def report(result: SoakResult, *, speed: float, read_timeout: float, slow_seconds: float) -> str:
+    """The printed table."""
+    r = result
+    mark = {True: "ok", False: "MISSED"}
+    lines = [
+        f"soak: {r.n:,} analyses, simulator speed {speed:g}, client read timeout "
+        f"{read_timeout:g} s, slow replies {slow_seconds:g} s, max_retries 3",
+        "faults: reads 10 % 5xx, 5 % throttling (429+Retry-After / code 1005), 2 % drops, "
+        "1 % malformed, 2 % slow; submits 5 % throttling only (see the module docstring)",
+        "",
+        f"{'figure':<44}{'value':>14}  required",
+        f"{'reached a terminal state (completed/failed)':<44}"
+        f"{r.terminal_share:>13.1%}  100 %  {mark[r.terminal == r.n]}",
+        f"{'URLs submitted more than once':<44}{r.resubmitted_urls:>14}  0      "
+        f"{mark[r.resubmitted_urls == 0]}",
+        f"{'ids on the simulator missing from journal':<44}{r.missing_ids:>14}  0      "
+        f"{mark[r.missing_ids == 0]}",
+        f"{'URLs with more than one analysis':<44}{r.multi_analysis_urls:>14}",
+        f"{'completed / failed on the server':<44}{f'{r.completed} / {r.failed}':>14}",
+        f"{'entry states':<44}{json.dumps(r.states, sort_keys=True):>14}",
+        f"{'analysis ids: simulator / journal':<44}{f'{r.simulator_ids} / {r.journal_ids}':>14}",
+        f"{'wall time':<44}{r.wall_s:>12.1f} s",
+        "",
+        "retries by kind",
+        f"  {'fault':<38}{'injected':>9}{'seen: reads':>13}{'submits':>9}",
+    ]
+    kinds = [
+        ("http_5xx", "HTTP 5xx"),
+        ("throttle_http", "throttled (HTTP 429 + Retry-After)"),
+        ("throttle_code", "throttled (code 1005)"),
+        ("drop", "dropped connection"),
+        ("malformed", "malformed body"),
+        ("slow", "slow reply (read timeout)"),
+    ]
+    for key, label in kinds:
+        lines.append(
+            f"  {label:<38}{r.injected.get(key, 0):>9}{r.seen.get(('read', label), 0):>13}"
+            f"{r.seen.get(('submit', label), 0):>9}"
+        )
+    retried = r.retries.get("read", 0) + r.retries.get("submit", 0)
+    lines += [
+        f"  {'client retry log lines (reads / submits)':<38}"
+        f"{retried:>9}{r.retries.get('read', 0):>13}{r.retries.get('submit', 0):>9}",
+        f"  requests: {json.dumps(r.requests, sort_keys=True)}",
+        "  (faults seen beyond the client's retries are polled again later by the batch)",
+    ]
+    if r.attention:
+        lines.append(f"needs attention: {len(r.attention)} e.g. {r.attention[:3]}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--speed", type=float, default=20.0)
+    parser.add_argument("--read-timeout", type=float, default=1.0)
+    parser.add_argument("--slow-seconds", type=float, default=2.0)
+    parser.add_argument("--concurrency", type=int, default=16, help="submits in flight")
+    parser.add_argument("--polls-in-flight", type=int, default=64)
+    parser.add_argument("--journal", type=Path, default=None, help="keep the journal here")
+    args = parser.parse_args(argv)
+    result = run(
+        args.n,
+        speed=args.speed,
+        read_timeout=args.read_timeout,
+        slow_seconds=args.slow_seconds,
+        concurrency=args.concurrency,
+        polls_in_flight=args.polls_in_flight,
+        journal=args.journal,
+    )
+    print(
+        report(
+            result, speed=args.speed, read_timeout=args.read_timeout, slow_seconds=args.slow_seconds
+        )
+    )
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
