@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from kernel_helpers import execute, journaled, start_kernel
 
 jupyter_client = pytest.importorskip("jupyter_client")
 simulator = pytest.importorskip("headswap_nb.simulator")
@@ -42,55 +42,6 @@ def sim() -> Iterator[Any]:
         yield running
 
 
-def _start_kernel(sim: Any) -> Any:
-    env = {
-        **os.environ,
-        "AKOOL_BASE_URL": sim.base_url,
-        "AKOOL_API_KEY": sim.api_key,
-        "NO_PROXY": "127.0.0.1,localhost",
-        "PYTHONPATH": str(REPO),
-    }
-    manager = jupyter_client.KernelManager(kernel_name="python3")
-    manager.start_kernel(env=env, cwd=str(REPO))
-    client = manager.client()
-    client.start_channels()
-    client.wait_for_ready(timeout=60)
-    return manager, client
-
-
-def _execute(client: Any, code: str, timeout: float = 60) -> str:
-    """Run ``code``; return its stdout, raising if the cell raised."""
-    reply = client.execute_interactive(code, timeout=timeout, output_hook=_collect(out := []))
-    if reply["content"]["status"] != "ok":
-        raise AssertionError("\n".join(reply["content"].get("traceback", [])) + "".join(out))
-    return "".join(out)
-
-
-def _collect(out: list[str]) -> Any:
-    def hook(message: dict[str, Any]) -> None:
-        if message["msg_type"] == "stream":
-            out.append(message["content"]["text"])
-        elif message["msg_type"] == "error":
-            out.append("\n".join(message["content"]["traceback"]))
-
-    return hook
-
-
-def _journaled(path: Path) -> tuple[int, int]:
-    """(intents with an id, of which still non-terminal) as another process sees them."""
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-        with conn:
-            ids, running = conn.execute(
-                "SELECT COUNT(analysis_id), "
-                "SUM(analysis_id IS NOT NULL AND state IN ('queued', 'processing')) FROM intents"
-            ).fetchone()
-        conn.close()
-        return ids or 0, running or 0
-    except sqlite3.OperationalError:
-        return 0, 0
-
-
 def test_killed_kernel_then_rerun_submits_nothing_twice(sim: Any, tmp_path: Path) -> None:
     journal = tmp_path / "batch.sqlite"
     urls = _urls()
@@ -99,29 +50,29 @@ def test_killed_kernel_then_rerun_submits_nothing_twice(sim: Any, tmp_path: Path
         f"urls = {json.dumps(urls)}\n"
         f"batch = Batch(urls, journal={str(journal)!r}, concurrency=2)\n"
     )
-    manager, client = _start_kernel(sim)
+    manager, client = start_kernel(sim)
     try:
         # The cell returns at once; the batch runs in the background on the kernel's loop.
-        _execute(client, cell + "task = batch.start()\nprint('started')")
+        execute(client, cell + "task = batch.start()\nprint('started')")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            ids, running = _journaled(journal)
+            ids, running = journaled(journal)
             if ids >= N_URLS // 3 and running > 0:
                 break
             time.sleep(0.01)
         else:
-            pytest.fail(f"the batch never got going: {_journaled(journal)}")
+            pytest.fail(f"the batch never got going: {journaled(journal)}")
         os.kill(manager.provisioner.pid, signal.SIGKILL)
     finally:
         client.stop_channels()
         manager.cleanup_resources()
-    ids_at_kill, running_at_kill = _journaled(journal)
+    ids_at_kill, running_at_kill = journaled(journal)
     assert 0 < ids_at_kill < N_URLS and running_at_kill > 0  # killed mid-way
 
     # A fresh kernel re-runs the same cell (blocking this time, via nest-asyncio2).
-    manager, client = _start_kernel(sim)
+    manager, client = start_kernel(sim)
     try:
-        out = _execute(
+        out = execute(
             client,
             cell
             + "before = sum(e.analysis_id is not None for e in batch.entries)\n"

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("jupyter_client")
-from test_batch_kernel import _execute, _journaled, _start_kernel
+from kernel_helpers import execute, journaled, start_kernel
 
 from headswap_nb.simulator import FaultConfig, Simulator, serve
 
@@ -62,9 +62,9 @@ def test_sigkill_mid_batch_then_resume_in_a_fresh_kernel(sim: Simulator, tmp_pat
     journal = tmp_path / "batch.sqlite"
     urls = _urls()
     sim.set_faults(FaultConfig(drop=0.05, scope="submits", seed=5))
-    manager, client = _start_kernel(sim)
+    manager, client = start_kernel(sim)
     try:
-        _execute(
+        execute(
             client,
             "from headswap_nb import Batch\n"
             f"urls = {json.dumps(urls)}\n"
@@ -73,7 +73,7 @@ def test_sigkill_mid_batch_then_resume_in_a_fresh_kernel(sim: Simulator, tmp_pat
         )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
-            ids, running = _journaled(journal)
+            ids, running = journaled(journal)
             try:
                 unknown = "unknown" in _without_id(journal).values()
             except sqlite3.OperationalError:
@@ -82,7 +82,7 @@ def test_sigkill_mid_batch_then_resume_in_a_fresh_kernel(sim: Simulator, tmp_pat
                 break
             time.sleep(0.02)
         else:
-            pytest.fail(f"the batch never got going: {_journaled(journal)}")
+            pytest.fail(f"the batch never got going: {journaled(journal)}")
         # From now on every submit reaching the server creates its job, then waits: the
         # kill below lands on submits whose jobs exist but whose ids nobody recorded.
         sim.set_faults(FaultConfig(slow=1.0, slow_seconds=4.0, scope="submits"))
@@ -92,16 +92,16 @@ def test_sigkill_mid_batch_then_resume_in_a_fresh_kernel(sim: Simulator, tmp_pat
         client.stop_channels()
         manager.cleanup_resources()
     sim.set_faults(FaultConfig())
-    ids_at_kill, running_at_kill = _journaled(journal)
+    ids_at_kill, running_at_kill = journaled(journal)
     ambiguous = _without_id(journal)
     assert 0 < ids_at_kill < N_URLS and running_at_kill > 0, "killed mid-way"
     assert "unknown" in ambiguous.values() and "submitting" in ambiguous.values(), ambiguous
     submitted_at_kill = sum(sim.stats()["analyses_per_url"].values())
     assert submitted_at_kill < N_URLS
 
-    manager, client = _start_kernel(sim)
+    manager, client = start_kernel(sim)
     try:
-        out = _execute(
+        out = execute(
             client,
             "import json\n"
             "from headswap_nb import Batch\n"
