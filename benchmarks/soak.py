@@ -17,8 +17,8 @@ correct, but then "100 % terminal" and "0 ids missing" are impossible by constru
 required figures hold for the faults a client can safely retry; the ambiguous submit case is
 covered by ``tests/test_reliability_kernel.py`` and ``tests/test_client_sim.py``.
 
-The simulator's ``FaultConfig`` has one ``scope`` per config, so this benchmark gives the
-simulator a ``ScopedFaults`` injector holding one config for reads and one for submits.
+The reads' rates are the simulator's ``FaultConfig``; its ``submits`` field holds the
+throttling-only rates for submits.
 
 Prints the required figures — share of analyses reaching a terminal state (completed or
 failed on the server), URLs submitted more than once (simulator counters), analysis ids the
@@ -51,7 +51,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from headswap_nb import Batch, PollPolicy
 from headswap_nb.client import AsyncClient
 from headswap_nb.simulator import FaultConfig, serve
-from headswap_nb.simulator.faults import FaultInjector, FaultKind
 
 API_KEY = "soak-benchmark-key-not-secret"
 T = TypeVar("T")
@@ -64,26 +63,9 @@ READ_FAULTS = FaultConfig(
     malformed=0.01,
     slow=0.02,
     retry_after_seconds=1,
-    scope="reads",
     seed=101,
 )
-SUBMIT_FAULTS = FaultConfig(
-    throttle_http=0.025, throttle_code=0.025, retry_after_seconds=1, scope="submits", seed=202
-)
-
-
-class ScopedFaults(FaultInjector):
-    """One ``FaultConfig`` for reads and another for submits (the simulator has one scope
-    per config). ``config`` (slow_seconds, Retry-After...) is the reads config's."""
-
-    def __init__(self, reads: FaultConfig, submits: FaultConfig) -> None:
-        super().__init__(reads)
-        self._submits = FaultInjector(submits)
-
-    def pick(self, *, is_submit: bool) -> FaultKind | None:
-        if is_submit:
-            return self._submits.pick(is_submit=True)
-        return super().pick(is_submit=False)
+SUBMIT_FAULTS = FaultConfig(throttle_http=0.025, throttle_code=0.025, retry_after_seconds=1)
 
 
 class ObservingTransport(httpx.AsyncBaseTransport):
@@ -235,15 +217,14 @@ def run(
     if journal is None:
         tmp = tempfile.TemporaryDirectory(prefix="hs-soak-")
         journal = Path(tmp.name) / "soak.sqlite"
-    reads = replace(READ_FAULTS, slow_seconds=slow_seconds)
+    faults = replace(READ_FAULTS, slow_seconds=slow_seconds, submits=SUBMIT_FAULTS)
     handler = RetryLog()
     logger = logging.getLogger("headswap_nb")
     level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
     try:
-        with serve(speed=speed, seed=5, api_key=API_KEY) as sim:
-            sim.core.faults = ScopedFaults(reads, SUBMIT_FAULTS)
+        with serve(speed=speed, seed=5, api_key=API_KEY, faults=faults) as sim:
             started = time.perf_counter()
             batch, transport = _run_async(
                 _soak(

@@ -208,3 +208,13 @@ def test_drop_over_asgi_transport_raises_an_httpx_error() -> None:
                 await ac.post(TASK_CREATE, json={}, headers={"x-api-key": core.api_key})
 
     asyncio.run(run())
+
+
+def test_submits_can_have_their_own_rates() -> None:
+    from headswap_nb.simulator.faults import FaultConfig, FaultKind, choose_fault
+
+    config = FaultConfig(http_5xx=1.0, submits=FaultConfig(throttle_code=1.0))
+    assert choose_fault(config, is_submit=False, draw=0.5) is FaultKind.HTTP_5XX
+    assert choose_fault(config, is_submit=True, draw=0.5) is FaultKind.THROTTLE_CODE
+    assert FaultConfig.from_dict(config.to_dict()) == config
+    assert FaultConfig(submits=FaultConfig(drop=0.1)).enabled

@@ -72,6 +72,10 @@ class FaultConfig:
     """``reads``, ``submits`` or ``all``."""
     seed: int = 0
     """Seed of the fault RNG; the same seed and request order give the same faults."""
+    submits: FaultConfig | None = None
+    """Other rates for submits (analyze, task/create), e.g. throttling only, so that a soak
+    can hit reads hard while every submit stays safely retryable. ``None``: the rates above
+    apply to submits too, as ``scope`` says. Its own scope, seed and delays are ignored."""
 
     def __post_init__(self) -> None:
         rates = [getattr(self, kind.value) for kind in FaultKind]
@@ -83,11 +87,14 @@ class FaultConfig:
             raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
         if self.slow_seconds < 0 or self.hang_seconds < 0 or self.retry_after_seconds < 0:
             raise ValueError("slow_seconds, hang_seconds and retry_after_seconds must be >= 0")
+        if self.submits is not None and not isinstance(self.submits, FaultConfig):
+            raise ValueError("submits must be a FaultConfig or None")
 
     @property
     def enabled(self) -> bool:
         """True when any rate is above zero."""
-        return any(getattr(self, kind.value) > 0 for kind in FaultKind)
+        own = any(getattr(self, kind.value) > 0 for kind in FaultKind)
+        return own or (self.submits is not None and self.submits.enabled)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready fields."""
@@ -99,8 +106,13 @@ class FaultConfig:
         unknown = set(values) - {f.name for f in fields(cls)}
         if unknown:
             raise ValueError(f"unknown fault settings: {', '.join(sorted(unknown))}")
+        values = dict(values)
+        if isinstance(values.get("submits"), Mapping):
+            values["submits"] = cls.from_dict(values["submits"])
         for name, value in values.items():
-            if name == "scope":
+            if name == "submits":
+                valid = value is None or isinstance(value, FaultConfig)
+            elif name == "scope":
                 valid = isinstance(value, str)
             elif name in ("seed", "retry_after_seconds"):
                 valid = isinstance(value, int) and not isinstance(value, bool)
@@ -113,7 +125,9 @@ class FaultConfig:
 
 def choose_fault(config: FaultConfig, *, is_submit: bool, draw: float) -> FaultKind | None:
     """The fault for one request in scope, given a uniform ``draw`` in [0, 1)."""
-    if config.scope == ("reads" if is_submit else "submits"):
+    if is_submit and config.submits is not None:
+        config = config.submits
+    elif config.scope == ("reads" if is_submit else "submits"):
         return None
     running = 0.0
     for kind in FaultKind:
