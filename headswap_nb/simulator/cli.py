@@ -92,6 +92,7 @@ def run_simulate_cli(argv: list[str] | None = None) -> int:
     print(f"headswap-nb simulator on {sim.base_url} (speed {args.speed:g}x, seed {args.seed})")
     print(f"export AKOOL_BASE_URL={sim.base_url}")
     print(f"export AKOOL_API_KEY={sim.api_key}")
+    print(f"client id for getToken (clientSecret is the key): {sim.client_id}")
     print("Press Ctrl-C to stop.", flush=True)
     try:
         while not stop.wait(0.5):
