@@ -6,17 +6,23 @@ progress value, stamped when that value was first seen. From those points:
 
 * **smooth so far** (every poll saw new progress, at no slower a rate than before): the
   rate over the last interval — bent by a power law through the start when the job is
-  accelerating — predicts the finish. When that rate is confirmed by the interval before,
-  or its baseline is long compared with the time left, the next poll aims just *after* the
-  predicted finish (one request, small lag); otherwise at a checkpoint part of the way;
-* **plateau or slowdown seen** (stalls, stepwise progress): rates say little. The *average*
-  rate since the start predicts the finish; the delay is a fraction of the time left until
-  then (or grows with the plateau once that time has passed), capped so that a jump to
-  100 % is seen within ``flat_min`` + ``flat_per_percent`` × (100 − progress) seconds.
+  accelerating — predicts the finish. The next poll aims just *after* it (one request,
+  small lag) only when the rate is *confirmed*: three points agree (the start counts only
+  when its bounds are narrow), by two consecutive rates or a long baseline, and the average
+  rate since the start agrees too. A rate confirmed without a known start aims part of the
+  way first; an unconfirmed one polls at a checkpoint, at most ``loose_min`` +
+  ``loose_per_percent`` × (100 − progress) seconds ahead (two samples on different steps
+  look just like smooth progress);
+* **plateau or slowdown seen** (stalls, stepwise progress, 0 % seen twice): rates say
+  little. The *average* rate since the start predicts the finish; the delay is a fraction
+  of the time left until then (or grows with the plateau once that time has passed),
+  capped so that a jump to 100 % is seen within ``flat_min`` + ``flat_per_percent`` ×
+  (100 − progress) seconds — until the last ``resume_rates`` rates agree again.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
@@ -49,8 +55,8 @@ def start_bounds(observations: Sequence[Observation]) -> tuple[float, float] | N
     if first is None:
         return None
     zero = [o.elapsed for o in observations[first:] if o.status == PROCESSING and o.progress <= 0]
-    if zero:
-        return zero[-1], zero[-1]
+    if len(zero) == 1:
+        return zero[0], zero[0]
     before = [o.elapsed for o in observations[:first] if o.status != PROCESSING]
     if not before:
         return None
@@ -72,6 +78,17 @@ def _clamp(value: float, low: float, high: float) -> float:
     return min(high, max(low, value))
 
 
+def _resumed(policy: PollPolicy, levels: Sequence[tuple[float, float, float]]) -> bool:
+    """True when the last ``resume_rates`` rates, all after the last plateau, agree."""
+    tail = list(levels[-policy.resume_rates - 1 :])
+    if policy.resume_rates < 1 or len(tail) <= policy.resume_rates:
+        return False
+    if any(first < last for first, last, _ in tail[1:]):
+        return False  # a plateau inside the run
+    rates = [(b[2] - a[2]) / max(b[0] - a[1], _TINY) for a, b in itertools.pairwise(tail)]
+    return max(rates) <= policy.resume_ratio * min(rates)
+
+
 def processing_delay(policy: PollPolicy, observations: Sequence[Observation]) -> float:
     """Seconds until the next poll of a job whose latest observation is processing."""
     now = observations[-1]
@@ -83,8 +100,10 @@ def processing_delay(policy: PollPolicy, observations: Sequence[Observation]) ->
     left = _DONE - now.progress
     if now.progress <= 0 or len(levels) < 2:
         # Nothing to extrapolate yet: look again soon, backing off while nothing happens.
-        waited = now.elapsed - (start if start is not None else now.elapsed)
-        return _clamp(policy.probe_interval + waited, policy.probe_interval, policy.queued_max)
+        zeros = [o.elapsed for o in observations if o.status == PROCESSING and o.progress <= 0]
+        waited = now.elapsed - zeros[0] if zeros and now.progress <= 0 else 0.0
+        delay = policy.probe_interval + policy.probe_growth * waited
+        return _clamp(delay, policy.probe_interval, policy.queued_max)
     seen, _, level = levels[-1]
     origin = levels[0][0]
     _, before_seen, before = levels[-2]
@@ -99,7 +118,12 @@ def processing_delay(policy: PollPolicy, observations: Sequence[Observation]) ->
         # slowed down or stalled in between, and a straight line would predict late.
         earlier = (before - older) / max(levels[-2][0] - older_seen, _TINY)
         slowed = rate * policy.slow_ratio < earlier
-    if slowed or any(first < last for first, last, _ in levels[1:]):
+    at_zero = sum(1 for o in observations if o.status == PROCESSING and o.progress <= 0)
+    flat = slowed or at_zero > 1 or any(first < last for first, last, _ in levels[1:])
+    if flat and _resumed(policy, levels):
+        # Moving steadily again after a plateau: the latest rate predicts the finish again.
+        return (left - policy.progress_bias) / rate + policy.overshoot
+    if flat:
         # A plateau (stall or steps) or a slowdown: rates say little, the average rate since
         # the start predicts the finish; poll a fraction of the way there, capped so that a
         # jump to 100 % is seen soon.
@@ -114,6 +138,18 @@ def processing_delay(policy: PollPolicy, observations: Sequence[Observation]) ->
         older_seen = levels[-3][1]
         older = (before - levels[-3][2]) / max(before_seen - older_seen, _TINY)
         steady = 1 / policy.steady_ratio <= rate / max(older, _TINY) <= policy.steady_ratio
+    # The start counts as a point only when it is known well enough.
+    anchored = len(levels) >= 4 or (
+        len(levels) >= 3
+        and bounds is not None
+        and (
+            levels[0][2] > 0
+            or bounds[1] - bounds[0] <= policy.start_trust * (before_seen - bounds[1] + _TINY)
+        )
+    )
+    overall = level / max(now.elapsed - origin, _TINY) if levels[0][2] <= 0 else rate
+    consistent = 1 / policy.total_ratio <= rate / max(overall, _TINY) <= policy.total_ratio
+    steady = steady and consistent
     span = now.elapsed - before_seen
     if start is not None and before > 0 and before_seen > start:
         # Curvature: a power law through the start and the last two values (an accelerating
@@ -125,7 +161,14 @@ def processing_delay(policy: PollPolicy, observations: Sequence[Observation]) ->
             exponent = 1 / min(bend, policy.max_bend)
             power = (now.elapsed - start) * ((_DONE / (level + bias)) ** exponent - 1)
             remaining = min(remaining, power)
-    if remaining <= max(policy.near, policy.trust_span * span) or steady:
+    trusted = remaining <= policy.trust_span * span and consistent
+    if remaining <= policy.near or ((trusted or steady) and anchored):
         return remaining * (1 + policy.late_fraction) + policy.overshoot
+    if trusted or steady:
+        return max(policy.near, remaining * policy.unanchored)
     # Unconfirmed: a checkpoint part of the way, never further than the baseline allows.
-    return min(remaining * policy.checkpoint, max(policy.probe_interval, policy.span_factor * span))
+    return min(
+        remaining * policy.checkpoint,
+        max(policy.probe_interval, policy.span_factor * span),
+        policy.loose_min + policy.loose_per_percent * left,
+    )

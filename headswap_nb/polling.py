@@ -8,9 +8,10 @@ so the default policy is *adaptive*. Only the lag at *completion* matters, so:
   "queued", and seeing the start of processing late costs nothing, so the first look waits
   ``queued_interval`` and later ones grow with the time spent queued, up to ``queued_max``;
 * **processing** (status 2): progress is read as a curve from the estimated start, and the
-  next poll aims just after the predicted finish (or at a checkpoint on the way while the
-  rate is unconfirmed); on flat progress (stalls, steps) the *average* rate predicts the
-  finish instead of the meaningless instantaneous one. Details in ``_estimate``;
+  next poll aims just after the predicted finish once three points confirm the rate (or at
+  a checkpoint on the way until then); on flat progress (stalls, steps, a long 0 %) the
+  *average* rate predicts the finish instead of the meaningless instantaneous one, with
+  delays capped by the progress still missing. Details in ``_estimate``;
 * everything is clamped to ``[min_interval, max_interval]``; ``jitter`` (a number in [0, 1)
   supplied by the caller, so this stays a pure function) only ever *shortens* a delay, which
   spreads many clients apart without adding lag.
@@ -58,20 +59,31 @@ class PollPolicy:
     """Longest delay while queued or at 0 % (nothing to extrapolate from)."""
     probe_interval: float = 2.0
     """Delay while processing shows 0 %, and the shortest checkpoint."""
+    probe_growth: float = 0.5
+    """While processing stays at 0 %, the probe grows by this × the time spent there."""
     checkpoint: float = 0.7
-    """While the rate is unconfirmed and the finish far, poll this fraction of the way."""
+    """While the rate is unconfirmed and the finish far, poll this fraction of the way…"""
     span_factor: float = 3.0
-    """…and never further ahead than this many times the interval the rate comes from."""
+    """…never further ahead than this many times the interval the rate comes from…"""
+    loose_min: float = 2.0
+    loose_per_percent: float = 0.1
+    """…and at most ``loose_min`` + this × (100 − progress) seconds ahead."""
+    unanchored: float = 0.7
+    """A rate confirmed without a well-known start aims this fraction of the way first."""
+    start_trust: float = 0.2
+    """The start counts as a point when its bounds span at most this × the time since."""
     near: float = 3.0
     """Within this many seconds of the predicted finish, aim just after it."""
     steady_ratio: float = 1.5
-    """Two consecutive rates within this ratio of each other confirm the estimate."""
+    """Two consecutive rates within this ratio of each other confirm the estimate…"""
+    total_ratio: float = 1.3
+    """…if the average rate since the start is within this ratio of the latest one."""
     slow_ratio: float = 1.35
     """A rate this many times slower than the slowest the previous interval can have been
     counts as a slowdown: the job is treated like one with a plateau."""
     late_fraction: float = 0.0
     """Aim this fraction of the predicted remaining time after the predicted finish."""
-    overshoot: float = 0.25
+    overshoot: float = 0.4
     """…plus these seconds (progress shows at most 99 until the job is done)."""
     max_bend: float = 1.3
     """Largest exponent of the power-law finish estimate (1 = straight line only)."""
@@ -82,10 +94,14 @@ class PollPolicy:
     the average rate since the start predicts…"""
     flat_growth: float = 0.5
     """…or, once that time has passed, this fraction of the length of the plateau so far,"""
-    flat_min: float = 1.3
+    flat_min: float = 1.0
     """but at least this many seconds,"""
-    flat_per_percent: float = 0.1
+    flat_per_percent: float = 0.07
     """and at most ``flat_min`` + this × (100 − progress) seconds."""
+    resume_rates: int = 3
+    """After a plateau, this many consecutive rates…"""
+    resume_ratio: float = 1.2
+    """…within this ratio of each other mean the job moves steadily again."""
     jitter: float = 0.1
     """Largest fraction by which jitter shortens a delay…"""
     jitter_max: float = 0.5

@@ -26,30 +26,54 @@ def obs(*rows: tuple[float, int, float]) -> list[Observation]:
         (obs((0, Q, 0), (8, Q, 0), (16, Q, 0)), (30.0, Q, 0), P.queued_max, P.queued_max, "cap"),
         ([], (0.0, 7, 0), P.queued_interval, P.queued_interval, "unknown status: like queued"),
         (obs((0, Q, 0)), (8.0, R, 0), P.probe_interval, P.probe_interval, "0 %: probe"),
+        (obs((0, Q, 0), (8, R, 0)), (12.0, R, 0), 3.9, 4.1, "0 % again: the probe backs off"),
+        # 0 % seen twice is a plateau: flat-sized delays (1 s + 0.07 s per missing %)
+        (obs((0, Q, 0), (8, R, 0), (12, R, 0)), (16.0, R, 20), 6.5, 6.7, "step after 0 %"),
         ([], (5.0, R, 30), P.probe_interval, P.probe_interval, "start unknown: probe"),
         # start ~4 s (midpoint), 20 % at 8 s -> ~5 %/s -> ~16 s left: a checkpoint on the way
         (obs((0, Q, 0)), (8.0, R, 20), 8.0, 12.0, "first estimate: checkpoint"),
-        # 20 % -> 52 % over 8 s: 4 %/s, ~12 s left, baseline long enough -> aim just after
-        (obs((0, Q, 0), (8, R, 20)), (16.0, R, 52), 11.9, 12.4, "second sample: aim at end"),
+        # 12 % at 8 s: ~29 s left if smooth, but a step may be about to end it: 2 + 0.1 × 88 s
+        (obs((0, Q, 0)), (8.0, R, 12), 10.7, 10.9, "first estimate: capped"),
+        # 20 % -> 52 % over 8 s: 4 %/s, ~12 s left; but the start is only known to be in 0-8 s
+        # (two samples on different steps look the same): 70 % of the way first
+        (obs((0, Q, 0), (8, R, 20)), (16.0, R, 52), 8.2, 8.4, "second sample: part way"),
+        # a third point on the same line confirms the rate: aim just after the finish
+        (obs((0, Q, 0), (8, R, 20), (16, R, 52)), (24.0, R, 84), 4.2, 4.4, "third: aim at end"),
         # steady 2 %/s at 50 % -> 24.75 s left -> aim just after the predicted finish
         (obs((0, R, 0), (10, R, 20), (20, R, 40)), (25.0, R, 50), 24.8, 25.2, "steady: jump"),
         (obs((0, R, 0), (10, R, 20), (40, R, 80)), (48.0, R, 96), 1.9, 2.2, "near: just after"),
-        # accelerating: the straight line says 27.25 s left; the power law says less
-        (obs((0, R, 0), (10, R, 10), (20, R, 25)), (30.0, R, 45), 20.0, 26.0, "accelerating"),
+        # accelerating: the average rate since the start (1.5 %/s) disagrees with the latest
+        # (2 %/s), so no jump yet: a checkpoint, capped at 2 + 0.1 × 55 s
+        (obs((0, R, 0), (10, R, 10), (20, R, 25)), (30.0, R, 45), 7.4, 7.6, "accelerating"),
         # plateau at 99 % -> poll about every flat_min
         (
             obs((0, R, 0), (10, R, 20), (40, R, 80), (49, R, 99)),
             (50.0, R, 99),
-            1.1,
+            0.9,
             P.flat_min,
             "stall near the end",
         ),
-        # plateau at 40 % after 20 s -> plenty left, but capped by flat_min + 0.1 s per missing %
-        (obs((0, R, 0), (10, R, 20), (20, R, 40)), (30.0, R, 40), 7.0, 7.3, "stall midway: capped"),
+        # plateau at 40 % after 20 s -> plenty left, but capped by flat_min + 0.07 s per missing %
+        (obs((0, R, 0), (10, R, 20), (20, R, 40)), (30.0, R, 40), 5.1, 5.3, "stall midway: capped"),
         # 40 % after <= 8 s, then only 10 % in 12 s: a slowdown is treated like a plateau
-        (obs((0, Q, 0), (8, R, 40)), (20.0, R, 50), 5.0, 6.3, "slowdown: capped"),
+        (obs((0, Q, 0), (8, R, 40)), (20.0, R, 50), 4.4, 4.6, "slowdown: capped"),
         # once a plateau was seen, even moving progress gets plateau-sized delays
-        (obs((0, R, 0), (10, R, 20), (20, R, 20)), (25.0, R, 40), 1.3, 7.3, "after a plateau"),
+        (obs((0, R, 0), (10, R, 20), (20, R, 20)), (25.0, R, 40), 1.0, 5.2, "after a plateau"),
+        # …until three rates after it agree: aim just after the finish again
+        (
+            obs((0, R, 0), (10, R, 20), (20, R, 20), (25, R, 30), (30, R, 40), (35, R, 50)),
+            (40.0, R, 60),
+            20.0,
+            20.3,
+            "moving steadily again",
+        ),
+        (
+            obs((0, R, 0), (10, R, 20), (20, R, 20), (25, R, 30), (30, R, 40), (35, R, 50)),
+            (40.0, R, 75),
+            2.7,
+            2.8,
+            "rates disagree: still plateau-sized",
+        ),
     ],
 )
 def test_next_delay_table(
@@ -165,7 +189,7 @@ def simulate(
     ("steps", "max_share", "max_lag"),
     [
         (0, 0.12, 0.5),  # linear: the design target (design.md §5, smooth)
-        (4, 0.30, 2.5),  # four equal jumps: a regression guard only, the target is 25 % at 1 s
+        (4, 0.28, 1.8),  # four equal jumps: a regression guard only, the target is 25 % at 1 s
     ],
 )
 def test_adaptive_polling_is_far_cheaper_than_fixed_one_second(
