@@ -159,7 +159,9 @@ def _run_one(path: Path, output: Path, *, cell_timeout: int) -> NotebookRun:
         notebook,
         timeout=cell_timeout,
         kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
+        # Run in the output folder, so files a notebook writes (exports, saved videos) land
+        # beside its report instead of in the notebooks folder.
+        resources={"metadata": {"path": str(output)}},
         store_widget_state=True,
     )
     started = time.monotonic()

@@ -92,6 +92,22 @@ def test_stakeholder_demo_shows_only_the_board(executed: dict[str, Any]) -> None
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
 
 
+def test_head_swap_notebook_completes_the_task_and_shows_the_video(
+    executed: dict[str, Any],
+) -> None:
+    notebook = executed["notebooks"]["04-head-swap.ipynb"]
+    text = _texts(notebook)
+    assert "ERROR" not in text and "people: [0, 1]" in text
+    assert re.search(r"^completed 100% \w+", text, re.M), text[:3000]
+    assert "<video" in text and "/_sim/media/output/" in text  # the swapped video, inline
+    assert re.search(r"saved Headswap_\d+\.mp4 \d{4,} bytes", text)
+    widget_state = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]
+    classes = [
+        c for m in widget_state["state"].values() for c in m["state"].get("_dom_classes", ())
+    ]
+    assert "hs-task-row-completed" in classes  # the board's task row, saved by send_state()
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_committed_notebooks_are_clean(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)

@@ -1,6 +1,7 @@
 """Controllers: what each button and field of the board does. Callbacks never block.
 
-Every callback is guarded: an exception is shown on the board, not lost in a log.
+Every callback is guarded: an exception is shown on the board, not lost in a log; and it
+runs on the board's own loop, wherever the click arrived (``_loop``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from headswap_nb.urls import ParsedUrls
+from headswap_nb.widgets._loop import call_on, running_loop
 
 if TYPE_CHECKING:
     from headswap_nb.client import AsyncClient
@@ -24,13 +26,18 @@ __all__ = ["export_csv", "release_client", "use_client", "wire"]
 
 
 def _guarded(board: AnalysisBoard, action: Callable[..., object]) -> Callable[..., None]:
-    @wraps(action)
-    def run(*args: Any) -> None:
+    home = running_loop()  # the board's loop: clicks may arrive on a subshell's (see _loop)
+
+    def guarded(*args: Any) -> None:
         try:
             board.summary.show_problem(None)
             action(*args)
         except Exception as exc:
             board.summary.show_problem(f"{getattr(action, '__name__', 'action')}: {exc}")
+
+    @wraps(action)
+    def run(*args: Any) -> None:
+        call_on(home, guarded, *args)
 
     return run
 
@@ -83,6 +90,9 @@ def wire(board: AnalysisBoard) -> None:
     board.tabs.observe(_guarded(board, tab_changed), names="selected_index")
     board.inputs.concurrency.observe(_guarded(board, concurrency), names="value")
     board.connection.on_connect(_guarded(board, connect))
+    from headswap_nb.widgets._swap_actions import SwapController
+
+    board.swap_actions = SwapController(board)
 
 
 def use_client(board: AnalysisBoard, client: AsyncClient, *, owned: bool) -> None:

@@ -1,8 +1,8 @@
 """``AnalysisBoard``: paste URLs, press Analyze, watch every analysis, collect the DataFrame.
 
-A composition of views (connection, input, summary, rows, actions, results) around one
-``Batch``. The board drives the batch and renders its events; it does no HTTP, polling or
-DataFrame work itself. Events only mark the board pending; one background task (``live``)
+Views (connection, input, summary, rows, actions, results, head swap) around one ``Batch``.
+The board drives the batch and renders its events; it does no HTTP, polling or DataFrame
+work itself. Events only mark the board pending; one background task (``live``)
 flushes at most ``updates_per_second`` times a second and sends, most important first, at
 most about ``messages_per_second`` comm messages a second in total (``render`` says what goes
 first, ``throttle`` how much), so front-end traffic stays bounded however many analyses run.
@@ -21,6 +21,7 @@ from headswap_nb.connection import credential_env_var
 from headswap_nb.urls import ParsedUrls
 from headswap_nb.widgets import _actions
 from headswap_nb.widgets._present import ACTIVE_STATES
+from headswap_nb.widgets._swap_actions import SwapMethods, style_widget
 from headswap_nb.widgets.connection_panel import ConnectionPanel
 from headswap_nb.widgets.fallback import fallback_bundle
 from headswap_nb.widgets.inputs import UrlInput
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["AnalysisBoard"]
 
 
-class AnalysisBoard:
+class AnalysisBoard(SwapMethods):
     """Submit, watch and collect analyses in a notebook. Display it, or call ``display()``.
 
     ``client``: the ``AsyncClient`` to use; by default one is built from the environment
@@ -85,12 +86,11 @@ class AnalysisBoard:
         progress = W.VBox(
             (self.summary, self.actions, self.rows_box), _dom_classes=("hs-progress-tab",)
         )
-        self.tabs = W.Tab(
-            children=(progress, self.results),
-            titles=("Progress", "Results"),
-            _dom_classes=("hs-tabs",),
-        )
-        self.view = W.VBox((self.connection, self.inputs, self.tabs), _dom_classes=("hs-board",))
+        titles = ("Progress", "Results", "Head swap")
+        self.tabs = W.Tab((progress, self.results, self._build_swap()), titles=titles)
+        self.tabs.add_class("hs-tabs")
+        parts = (style_widget(), self.connection, self.inputs, self.tabs)
+        self.view = W.VBox(parts, _dom_classes=("hs-board",))
         """The widget tree; the board displays as this."""
         self.scheduler = Coalescer(updates_per_second, budget=messages_per_second)
         """Paces flushes; ``.flushes`` and ``.messages`` count flushes and messages sent."""
@@ -100,6 +100,7 @@ class AnalysisBoard:
             self.results,
             summary_interval=max(1 / updates_per_second, 5 / messages_per_second),
             capacity=self.scheduler.capacity,
+            tasks=self.swap_tasks,
         )
         """What a flush sends, by priority; ``renderer.rows`` is the pool of rows."""
         self.live = LiveRenderer(
@@ -108,7 +109,7 @@ class AnalysisBoard:
             active=self._any_active,
             on_error=self.summary.show_problem,
         )
-        _actions.wire(self)
+        _actions.wire(self)  # and the head-swap panel's controller, ``swap_actions``
         problem = None
         if client is None:
             try:
@@ -190,6 +191,7 @@ class AnalysisBoard:
     def close(self) -> None:
         """Cancel the board's tasks, stop the batch, and close every widget."""
         self.live.close()
+        self.swap_actions.close()
         if self._unsubscribe is not None:
             self._unsubscribe()
         if self._run_task is not None and not self._run_task.done():
@@ -245,4 +247,4 @@ class AnalysisBoard:
 
     def _any_active(self) -> bool:
         entries = self._batch.entries if self._batch is not None else ()
-        return any(e.state.value in ACTIVE_STATES for e in entries)
+        return any(e.state.value in ACTIVE_STATES for e in entries) or self.swap_actions.active()

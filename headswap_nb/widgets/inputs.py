@@ -41,7 +41,7 @@ class UrlInput(W.VBox):  # type: ignore[misc]
         self.check.add_class("hs-check")
         self.concurrency = W.BoundedIntText(
             value=concurrency, min=1, max=256, description="Concurrency",
-            layout=W.Layout(width="16em"),
+            style={"description_width": "initial"}, layout=W.Layout(width="auto"),
         )  # fmt: skip
         self.concurrency.add_class("hs-concurrency")
         self.analyze = W.Button(description="Analyze", button_style="primary", icon="play")

@@ -6,6 +6,7 @@ batch says (``_sync.changes``: one comm message per changed widget) and sends, i
 1. the summary (bar + one HTML line; at most every ``summary_interval`` seconds), the
    Results tab once the batch finished, and the list's shape: rows that appear are created
    with their content (that costs only the ``children`` update), rows no longer wanted go;
+   then the head-swap tasks (``task_rows.TaskRowsView.plan``: their own order, same rules);
 2. rows whose state changed (badge, colour, class: queued → processing → completed/failed)
    and rows taking another entry, oldest-updated first;
 3. progress-only changes (the bar), oldest-updated first, so every bar moves in turn;
@@ -23,6 +24,7 @@ its entry is visible and takes another entry in place, so the list does not shif
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from headswap_nb.widgets._present import select_visible
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from headswap_nb.batch import Batch, BatchEntry
     from headswap_nb.widgets.results import ResultsPanel
     from headswap_nb.widgets.summary import SummaryBar
+    from headswap_nb.widgets.task_rows import TaskRowsView
 
 __all__ = ["BoardRenderer"]
 
@@ -47,16 +50,18 @@ class _Budget:
     def __init__(self, allowance: float, capacity: float) -> None:
         self.left, self.sent, self.need, self.later = allowance, 0, 0, 0
         self._full = allowance >= math.floor(capacity)  # an item bigger than the bucket
+        self._fresh = True  # nothing sent or reserved yet: only then may an item overspend
 
     def fits(self, cost: int) -> bool:
         if self.need:
             return False
-        if cost <= self.left or (self.sent == 0 and self._full):
+        if cost <= self.left or (self._fresh and self._full):
             return True
         self.need = cost
         return False
 
     def spend(self, sent: int, reserved: int = 0) -> None:
+        self._fresh = self._fresh and not (sent or reserved)
         self.sent += sent
         self.left -= sent + reserved
 
@@ -72,8 +77,13 @@ class BoardRenderer:
         *,
         summary_interval: float = 0.5,
         capacity: float = 5.0,
+        tasks: TaskRowsView | None = None,
     ) -> None:
         self.rows_box, self.summary, self.results = rows_box, summary, results
+        self.tasks = tasks
+        """The head-swap task rows, rendered after the summary, before the analysis rows."""
+        self.on_swap: Callable[[str], Any] | None = None
+        """Called with a row's URL when its "Swap…" button is clicked."""
         self.summary_interval = summary_interval
         self.capacity = capacity
         """The scheduler's bucket size: a flush allowed that much may send a bigger item."""
@@ -118,6 +128,10 @@ class BoardRenderer:
             self._results = None
         reshape = self._reshape(visible, shown, budget)  # creates rows: before any message
         budget.sent += sum(apply(diff) for diff in now_due)
+        for diff in self.tasks.plan(batch) if self.tasks is not None else ():
+            if diff and not budget.fits(len(diff)):
+                break
+            budget.spend(apply(diff))
         for row, entry in self._ordered(visible, shown):
             unused = row.entry_url is None  # showing it also costs the children update
             extra = 1 if unused and not reshape else 0
@@ -154,7 +168,7 @@ class BoardRenderer:
         for row in surplus:
             row.entry_url = None
         for entry in create:
-            row = AnalysisRow(entry)
+            row = AnalysisRow(entry, on_swap=self.on_swap)
             row.stamps = dict.fromkeys(row.stamps, self._seq)
             self.rows.append(row)
             shown[entry.url] = row

@@ -1,4 +1,5 @@
-"""The Results tab: the analyses DataFrame and a gallery of the detected people.
+"""The Results tab: the analyses DataFrame, a gallery of the detected people (with "Swap
+these people" for a chosen analysis) and the head-swap tasks DataFrame.
 
 Rendered on demand (Refresh, the tab being opened, the batch finishing), never per event:
 a DataFrame of thousands of rows is not rebuilt ten times a second.
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["ResultsPanel", "gallery_html"]
 
 _MAX_GALLERY = 100  # analyses shown in the gallery; the DataFrame has them all
+_NO_TASKS = "<i>No head-swap tasks yet.</i>"
 
 
 def gallery_html(entries: Sequence[BatchEntry], *, limit: int = _MAX_GALLERY) -> str:
@@ -71,6 +73,14 @@ class ResultsPanel(W.VBox):  # type: ignore[misc]
         self.table.add_class("hs-dataframe")
         self.gallery = W.HTML()
         self.gallery.add_class("hs-gallery")
+        self.swap_pick = W.Dropdown(
+            options=(), description="Analysis", style={"description_width": "initial"},
+            layout=W.Layout(width="auto", max_width="60ch"), _dom_classes=("hs-swap-pick",),
+        )  # fmt: skip
+        self.swap_open = W.Button(description="Swap these people", icon="exchange")
+        self.swap_open.add_class("hs-swap-from-gallery")
+        self.tasks_table = W.HTML(_NO_TASKS)
+        self.tasks_table.add_class("hs-tasks-dataframe")
         super().__init__(
             children=(
                 W.HBox((self.refresh, self.note)),
@@ -78,6 +88,9 @@ class ResultsPanel(W.VBox):  # type: ignore[misc]
                 self.table,
                 W.HTML("<h4>Detected people</h4>"),
                 self.gallery,
+                W.HBox((self.swap_pick, self.swap_open)),
+                W.HTML("<h4>Head-swap tasks</h4>"),
+                self.tasks_table,
             )
         )
         self.add_class("hs-results")
@@ -88,12 +101,25 @@ class ResultsPanel(W.VBox):  # type: ignore[misc]
         from headswap_nb import frames
 
         frame = frames.to_dataframe(batch)
+        tasks = frames.tasks_dataframe(getattr(batch, "tasks", ()))
+        swappable = tuple(
+            (short_url(e.url, 60), e.url)
+            for e in batch.entries
+            if e.state.value == "completed" and e.analysis is not None and e.analysis.people
+        )
+        urls = [url for _, url in swappable]
+        pick = self.swap_pick.value if self.swap_pick.value in urls else None
         return {
             self.table: {
                 "value": frames.to_html(frame) if len(frame) else "<i>No analyses yet.</i>"
             },
             self.gallery: {"value": gallery_html(batch.entries)},
             self.note: {"value": f"{len(frame)} analyses with a record"},
+            self.swap_pick: {
+                "options": swappable,
+                "value": pick or (urls[-1] if urls else None),
+            },
+            self.tasks_table: {"value": frames.to_html(tasks) if len(tasks) else _NO_TASKS},
         }
 
     def render(self, batch: Any) -> int:

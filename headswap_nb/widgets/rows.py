@@ -1,22 +1,27 @@
-"""One row per analysis: a stock ``HBox[Label, FloatProgress, HTML]`` view.
+"""One row per analysis: a stock ``HBox[Label, FloatProgress, HTML, Button]`` view.
 
-Label: the URL (full on hover). FloatProgress: the bar, its percentage as the description
-(tqdm's ``42%|████``). HTML: status badge · elapsed · id · error. The row's CSS class names the
-state (``hs-row-completed``...). The row holds no state of its own: ``targets(entry)`` says
-what the widgets should show for a ``BatchEntry`` snapshot; ``changes(...)`` of that is what a
-render would send, one comm message per changed widget, so the renderer can price it:
+Label: the URL (host and file name; in full on hover). FloatProgress: the bar, its
+percentage as the description (tqdm's ``42%|████``). HTML: status badge · elapsed · id ·
+error. Button: "Swap…". The row's CSS class names the state (``hs-row-completed``...).
+The row holds no state of its own: ``targets(entry)`` says what the widgets should show for
+a ``BatchEntry`` snapshot; ``changes(...)`` of that is what a render would send, one comm
+message per changed widget, so the renderer can price it:
 
 * a state change (or the row taking another entry): row class, bar, detail (+ URL) = 3-4;
 * a progress change: the bar alone = 1;
 * the elapsed time ticking on: the detail alone = 1.
 
-A new row is built with its entry's content, so creating it sends no update message.
+A new row is built with its entry's content, so creating it sends no update message. Its
+"Swap…" button (open the head-swap panel) is made with it and shown by CSS on completed rows
+only (``_swap_text.STYLE_HTML``), so it costs no message when the state changes.
 """
 
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import ipywidgets as W
 
@@ -24,14 +29,13 @@ from headswap_nb.widgets._present import (
     FAILED_STATES,
     badge_html,
     format_elapsed,
-    short_url,
 )
 from headswap_nb.widgets._sync import Changes
 
 if TYPE_CHECKING:
     from headswap_nb.batch import BatchEntry
 
-__all__ = ["BAR_STYLES", "AnalysisRow", "detail_html"]
+__all__ = ["BAR_STYLES", "AnalysisRow", "compact_url", "detail_html"]
 
 BAR_STYLES: dict[str, str] = {
     "pending": "info",
@@ -49,13 +53,34 @@ plain while processing, success, danger (kept at full width so the failure stays
 also for UNKNOWN: an exception whose submit may have reached the server needs attention)."""
 
 
+def compact_url(url: str, width: int = 40) -> str:
+    """Host and file name, the middle path and the query elided to fit ``width``:
+    ``example.com/…/broken.mp4?dura…`` (the scheme is dropped; the tooltip has it all)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is None or not parts.hostname:
+        return url if len(url) <= width else url[: width - 1] + "…"
+    host, segments = parts.netloc, [s for s in parts.path.split("/") if s]
+    base = host + ("/…/" if len(segments) > 1 else "/") + segments[-1] if segments else host
+    text = base + (f"?{parts.query}" if parts.query else "")
+    if len(text) <= width:
+        return text
+    if len(base) < width:
+        return text[: width - 1] + "…"
+    if width > len(host) + 8:  # the file name itself is too long: keep its end
+        return f"{host}/…{base[-(width - len(host) - 2) :]}"
+    return "…" + base[-(width - 1) :]
+
+
 def row_traits(entry: BatchEntry) -> dict[str, dict[str, object]]:
     """What each part of a row shows for ``entry``: ``row`` (its classes), ``url``, ``bar``
     and ``detail``."""
     state = entry.state.value
     return {
         "row": {"_dom_classes": ("hs-row", f"hs-row-{state}")},
-        "url": {"value": short_url(entry.url, 40), "tooltip": entry.url},
+        "url": {"value": compact_url(entry.url, 40), "tooltip": entry.url},
         "bar": {
             "value": 100.0 if state in FAILED_STATES else float(entry.progress),
             "bar_style": BAR_STYLES.get(state, ""),
@@ -68,7 +93,7 @@ def row_traits(entry: BatchEntry) -> dict[str, dict[str, object]]:
 class AnalysisRow(W.HBox):  # type: ignore[misc]
     """URL (full on hover) · progress bar with its % · status badge, elapsed, id and error."""
 
-    def __init__(self, entry: BatchEntry) -> None:
+    def __init__(self, entry: BatchEntry, *, on_swap: Callable[[str], Any] | None = None) -> None:
         # Everything passed to the constructors travels in the comm-open messages.
         t = row_traits(entry)
         self.url = W.Label(
@@ -87,8 +112,14 @@ class AnalysisRow(W.HBox):  # type: ignore[misc]
         self.detail = W.HTML(
             layout=W.Layout(flex="1 1 0"), _dom_classes=("hs-detail",), **t["detail"]
         )
+        self.swap = W.Button(
+            description="Swap…", icon="exchange", tooltip="Head swap: map people to faces",
+            layout=W.Layout(width="auto", flex="0 0 auto"), _dom_classes=("hs-swap-open",),
+        )  # fmt: skip
+        if on_swap is not None:
+            self.swap.on_click(lambda _: self.entry_url is not None and on_swap(self.entry_url))
         super().__init__(
-            children=(self.url, self.bar, self.detail),
+            children=(self.url, self.bar, self.detail, self.swap),
             layout=W.Layout(align_items="center", width="100%"),
             **t["row"],
         )
