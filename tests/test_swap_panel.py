@@ -4,14 +4,14 @@ against the simulator; plus the pure parts (plain-word refusals, URL shortening,
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import ipywidgets
 import pytest
+from widget_helpers import fast_poll, run_with_client, until
 
 from headswap_nb.errors import InvalidRequestError
 from headswap_nb.widgets import AnalysisBoard
@@ -27,37 +27,10 @@ def sim() -> Iterator[Any]:
         yield simulator
 
 
-def _poll() -> Any:
-    from headswap_nb.polling import PollPolicy
-
-    return PollPolicy(interval=0.05, min_interval=0.02)
-
-
-def _run(body: Callable[[Any], Awaitable[None]], sim: Any) -> None:
-    async def main() -> None:
-        from headswap_nb.client import AsyncClient
-
-        client = AsyncClient(api_key=sim.api_key, base_url=sim.base_url)
-        try:
-            await body(client)
-        finally:
-            await client.aclose()
-
-    asyncio.run(main())
-
-
-async def _until(check: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
-
-
 async def _analysed(client: Any, *urls: str) -> AnalysisBoard:
-    board = AnalysisBoard(client=client, poll=_poll())
+    board = AnalysisBoard(client=client, poll=fast_poll())
     board.submit(list(urls))
-    await _until(lambda: board.batch.summary.done)
+    await until(lambda: board.batch.summary.done)
     board.refresh()
     return board
 
@@ -131,9 +104,9 @@ def test_swap_from_a_row_creates_the_task_and_plays_the_output(
             assert task.url == url  # the exact string of the analysis
             assert task.mappings == ((0, _face(sim, 3)), (1, _face(sim, 4)))
             assert task.resolution == "480p" and task.keep_original_sound is True
-            await _until(lambda: board.batch.tasks[0].state.value == "completed", 30)
-            await _until(lambda: "hs-task-row-completed" in _task_row(board)._dom_classes)
-            await _until(lambda: not board.scheduler.pending)
+            await until(lambda: board.batch.tasks[0].state.value == "completed", 30)
+            await until(lambda: "hs-task-row-completed" in _task_row(board)._dom_classes)
+            await until(lambda: not board.scheduler.pending)
             assert sum(sends) == 0, "background updates all go through the board's flushes"
             assert _creates(sim) == before + 1
             done = board.batch.tasks[0]
@@ -148,7 +121,7 @@ def test_swap_from_a_row_creates_the_task_and_plays_the_output(
             assert trow.save.layout.display == "" and "completed" in panel.notice.value
             # Save to file: downloaded in the background into the working directory.
             trow.save.click()
-            await _until(lambda: "Saved to" in trow.saved.value)
+            await until(lambda: "Saved to" in trow.saved.value)
             (saved,) = tmp_path.glob("*.mp4")
             assert saved.stat().st_size > 1000 and str(saved) in trow.saved.value
             # Results tab: the tasks DataFrame, and "Swap these people" opens the panel.
@@ -163,7 +136,7 @@ def test_swap_from_a_row_creates_the_task_and_plays_the_output(
             board.close()
             await asyncio.sleep(0.05)
 
-    _run(body, sim)
+    run_with_client(body, sim)
 
 
 def test_programmatic_create_and_failed_task_turns_red(sim: Any) -> None:
@@ -176,8 +149,8 @@ def test_programmatic_create_and_failed_task_turns_red(sim: Any) -> None:
         try:
             entry = board.create_task(url, {0: _face(sim, 1)}, resolution="720p")
             assert entry.state.value == "pending" and board.swap.url == url
-            await _until(lambda: board.batch.tasks[0].state.value == "failed", 30)
-            await _until(lambda: "hs-task-row-failed" in _task_row(board)._dom_classes)
+            await until(lambda: board.batch.tasks[0].state.value == "failed", 30)
+            await until(lambda: "hs-task-row-failed" in _task_row(board)._dom_classes)
             trow = _task_row(board)
             assert trow.bar.bar_style == "danger" and trow.bar.value == 100.0
             assert "hs-task-error" in trow.detail.value and "1016" in trow.detail.value
@@ -188,7 +161,7 @@ def test_programmatic_create_and_failed_task_turns_red(sim: Any) -> None:
             board.close()
             await asyncio.sleep(0.05)
 
-    _run(body, sim)
+    run_with_client(body, sim)
 
 
 # --- bad input: inline errors, nothing sent ----------------------------------------------
@@ -199,9 +172,9 @@ def test_bad_input_shows_inline_errors_and_sends_nothing(sim: Any) -> None:
     slow = "https://example.com/swap/slow.mp4?duration=6&time=3000&fail=0"
 
     async def body(client: Any) -> None:
-        board = AnalysisBoard(client=client, poll=_poll())
+        board = AnalysisBoard(client=client, poll=fast_poll())
         board.submit([six, slow])
-        await _until(lambda: board.batch.entry(six).state.value == "completed")
+        await until(lambda: board.batch.entry(six).state.value == "completed")
         before = _creates(sim)
         panel = board.swap
         try:
@@ -247,7 +220,7 @@ def test_bad_input_shows_inline_errors_and_sends_nothing(sim: Any) -> None:
             board.close()
             await asyncio.sleep(0.05)
 
-    _run(body, sim)
+    run_with_client(body, sim)
 
 
 # --- server refusals in plain words ------------------------------------------------------
@@ -263,9 +236,9 @@ def test_refusals_show_in_plain_words() -> None:
             board = await _analysed(client, url)
             try:
                 board.create_task(url, {0: _face(poor, 1)})
-                await _until(lambda: board.batch.tasks[-1].state.value == "error")
-                await _until(lambda: "1104" in board.swap.notice.value)
-                await _until(lambda: "hs-task-row-error" in _task_row(board)._dom_classes)
+                await until(lambda: board.batch.tasks[-1].state.value == "error")
+                await until(lambda: "1104" in board.swap.notice.value)
+                await until(lambda: "hs-task-row-error" in _task_row(board)._dom_classes)
                 words = "Not enough credits for this task (code 1104). Top up your Akool"
                 assert words in board.swap.notice.value
                 assert words in _task_row(board).detail.value
@@ -274,7 +247,7 @@ def test_refusals_show_in_plain_words() -> None:
                 # The simulator forgets the analysis: refused with 1003 and its own words.
                 poor.reset()
                 board.create_task(url, {0: _face(poor, 2)})
-                await _until(lambda: "1003" in board.swap.notice.value)
+                await until(lambda: "1003" in board.swap.notice.value)
                 assert "Akool refused the task (code 1003): No analysis of this video_url" in (
                     board.swap.notice.value
                 )
@@ -290,7 +263,7 @@ def test_refusals_show_in_plain_words() -> None:
 
                 client.create_task = not_found
                 board.create_task(url, {0: _face(poor, 3)})
-                await _until(lambda: "1014" in board.swap.notice.value)
+                await until(lambda: "1014" in board.swap.notice.value)
                 assert "The analysis was not found for this account (code 1014)." in (
                     board.swap.notice.value
                 )
@@ -298,7 +271,7 @@ def test_refusals_show_in_plain_words() -> None:
                 board.close()
                 await asyncio.sleep(0.05)
 
-        _run(body, poor)
+        run_with_client(body, poor)
 
 
 def test_refusal_text_uses_the_servers_words_for_1003() -> None:
@@ -334,7 +307,7 @@ def test_output_html_escapes_and_accepts_only_web_urls() -> None:
 
 
 def test_row_url_keeps_host_and_file_name() -> None:
-    from headswap_nb.widgets.rows import compact_url
+    from headswap_nb.widgets._present import short_url as compact_url
 
     short = compact_url("https://example.com/browser/broken.mp4?duration=10&time=20&fail=1", 30)
     assert short == "example.com/…/broken.mp4?dura…"
@@ -353,7 +326,7 @@ def test_concurrency_description_is_not_cut_off(sim: Any) -> None:
             board.close()
             await asyncio.sleep(0.05)
 
-    _run(body, sim)
+    run_with_client(body, sim)
 
 
 # --- downloads ---------------------------------------------------------------------------

@@ -46,14 +46,24 @@ BADGE_COLOURS = {
 
 
 def short_url(url: str, width: int = 48) -> str:
-    """Host and the end of the path, elided in the middle: ``cdn.example.com/…/clip.mp4``."""
-    if len(url) <= width:
-        return url
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    tail = url[-(width - len(host) - 2) :] if width > len(host) + 8 else url[-(width - 1) :]
-    head = host if width > len(host) + 8 else ""
-    return f"{head}…{tail}" if head else f"…{tail}"
+    """Host and file name, the middle path and the query elided to fit ``width``:
+    ``example.com/…/broken.mp4?dura…`` (the scheme is dropped; the tooltip has it all)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is None or not parts.hostname:
+        return url if len(url) <= width else url[: width - 1] + "…"
+    host, segments = parts.netloc, [s for s in parts.path.split("/") if s]
+    base = host + ("/…/" if len(segments) > 1 else "/") + segments[-1] if segments else host
+    text = base + (f"?{parts.query}" if parts.query else "")
+    if len(text) <= width:
+        return text
+    if len(base) < width:
+        return text[: width - 1] + "…"
+    if width > len(host) + 8:  # the file name itself is too long: keep its end
+        return f"{host}/…{base[-(width - len(host) - 2) :]}"
+    return "…" + base[-(width - 1) :]
 
 
 def format_elapsed(seconds: float | None) -> str:

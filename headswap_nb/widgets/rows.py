@@ -21,7 +21,6 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import ipywidgets as W
 
@@ -29,13 +28,14 @@ from headswap_nb.widgets._present import (
     FAILED_STATES,
     badge_html,
     format_elapsed,
+    short_url,
 )
 from headswap_nb.widgets._sync import Changes
 
 if TYPE_CHECKING:
     from headswap_nb.batch import BatchEntry
 
-__all__ = ["BAR_STYLES", "AnalysisRow", "compact_url", "detail_html"]
+__all__ = ["BAR_STYLES", "AnalysisRow", "detail_html"]
 
 BAR_STYLES: dict[str, str] = {
     "pending": "info",
@@ -53,34 +53,13 @@ plain while processing, success, danger (kept at full width so the failure stays
 also for UNKNOWN: an exception whose submit may have reached the server needs attention)."""
 
 
-def compact_url(url: str, width: int = 40) -> str:
-    """Host and file name, the middle path and the query elided to fit ``width``:
-    ``example.com/…/broken.mp4?dura…`` (the scheme is dropped; the tooltip has it all)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        parts = None
-    if parts is None or not parts.hostname:
-        return url if len(url) <= width else url[: width - 1] + "…"
-    host, segments = parts.netloc, [s for s in parts.path.split("/") if s]
-    base = host + ("/…/" if len(segments) > 1 else "/") + segments[-1] if segments else host
-    text = base + (f"?{parts.query}" if parts.query else "")
-    if len(text) <= width:
-        return text
-    if len(base) < width:
-        return text[: width - 1] + "…"
-    if width > len(host) + 8:  # the file name itself is too long: keep its end
-        return f"{host}/…{base[-(width - len(host) - 2) :]}"
-    return "…" + base[-(width - 1) :]
-
-
 def row_traits(entry: BatchEntry) -> dict[str, dict[str, object]]:
     """What each part of a row shows for ``entry``: ``row`` (its classes), ``url``, ``bar``
     and ``detail``."""
     state = entry.state.value
     return {
         "row": {"_dom_classes": ("hs-row", f"hs-row-{state}")},
-        "url": {"value": compact_url(entry.url, 40), "tooltip": entry.url},
+        "url": {"value": short_url(entry.url, 40), "tooltip": entry.url},
         "bar": {
             "value": 100.0 if state in FAILED_STATES else float(entry.progress),
             "bar_style": BAR_STYLES.get(state, ""),

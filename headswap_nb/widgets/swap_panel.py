@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as W
 
 from headswap_nb.urls import video_url_problem
-from headswap_nb.widgets._present import is_web_url
+from headswap_nb.widgets._present import is_web_url, short_url
 from headswap_nb.widgets._swap_text import MAX_PEOPLE, RED
-from headswap_nb.widgets.rows import compact_url
 
 if TYPE_CHECKING:
     from headswap_nb.batch import BatchEntry
@@ -145,7 +144,7 @@ class SwapPanel(W.VBox):  # type: ignore[misc]
         ident = html.escape(entry.analysis_id or "") if entry is not None else ""
         self.title.value = (
             f'<b>Head swap</b> for <span title="{html.escape(url)}"><b>'
-            f"{html.escape(compact_url(url, 60))}</b></span> · <code>{ident}</code><br>"
+            f"{html.escape(short_url(url, 60))}</b></span> · <code>{ident}</code><br>"
             f"<small>Enter a reference face image URL for each person to swap (at most "
             f"{MAX_PEOPLE}). The task is sent with exactly this video URL.</small>"
         )

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 
-from headswap_nb.widgets._present import FAILED_STATES
+from headswap_nb.widgets._present import FAILED_STATES, short_url
 from headswap_nb.widgets._swap_text import RED, output_html, refusal_text, task_detail_html
 from headswap_nb.widgets._sync import Changes, changes
-from headswap_nb.widgets.rows import BAR_STYLES, compact_url
+from headswap_nb.widgets.rows import BAR_STYLES
 
 if TYPE_CHECKING:
     from headswap_nb._task_state import TaskEntry
@@ -39,7 +39,7 @@ def _traits(entry: TaskEntry, saved: str) -> dict[str, dict[str, object]]:
     return {
         "row": {"_dom_classes": ("hs-task-row", f"hs-task-row-{state}")},
         "label": {
-            "value": f"{compact_url(entry.url, 30)} · {faces} face{'s' * (faces != 1)}",
+            "value": f"{short_url(entry.url, 30)} · {faces} face{'s' * (faces != 1)}",
             "tooltip": entry.url,
         },
         "bar": {

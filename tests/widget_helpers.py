@@ -1,0 +1,40 @@
+"""Helpers for kernel-side board tests: a fast poll policy, an event loop with a client of
+the test's simulator, and waiting for a condition without sleeping blindly."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+
+def fast_poll() -> Any:
+    """A fixed, short poll interval: board tests watch state changes, not the schedule."""
+    from headswap_nb.polling import PollPolicy
+
+    return PollPolicy(interval=0.05, min_interval=0.02)
+
+
+def run_with_client(body: Callable[[Any], Awaitable[None]], sim: Any) -> None:
+    """Run ``body(client)`` on a fresh loop with an ``AsyncClient`` of ``sim``, then close it."""
+
+    async def main() -> None:
+        from headswap_nb.client import AsyncClient
+
+        client = AsyncClient(api_key=sim.api_key, base_url=sim.base_url)
+        try:
+            await body(client)
+        finally:
+            await client.aclose()
+
+    asyncio.run(main())
+
+
+async def until(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Return once ``check()`` is true; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)
