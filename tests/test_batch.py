@@ -482,3 +482,32 @@ def test_resume_reattaches_and_flags_intents_without_id(tmp_path: Path) -> None:
     assert client.submissions == {}  # nothing was submitted
     assert batch.retry_failed() == []
     batch.close()
+
+
+def test_concurrency_bound_seen_by_the_simulator() -> None:
+    """The simulator's own in-flight counter confirms the submit bound (slow submits make
+    every submit overlap as much as the batch allows)."""
+    from headswap_nb.client import AsyncClient
+    from headswap_nb.simulator import FaultConfig, serve
+
+    slow_submits = FaultConfig(slow=1.0, slow_seconds=0.2, scope="submits")
+    with serve(speed=100.0, faults=slow_submits) as sim:
+
+        async def main() -> object:
+            client = AsyncClient(api_key=sim.api_key, base_url=sim.base_url)
+            try:
+                batch = Batch(
+                    [f"https://e.com/{i}.mp4?time=1&queue=0&fail=0" for i in range(12)],
+                    client=client,
+                    concurrency=3,
+                    poll=FAST,  # type: ignore[arg-type]
+                )
+                return await batch.wait()
+            finally:
+                await client.aclose()
+
+        summary = asyncio.run(main())
+        stats = sim.stats()
+    assert getattr(summary, "completed", None) == 12
+    assert stats["in_flight_max"]["analyze"] == 3
+    assert set(stats["submissions_per_url"].values()) == {1}
