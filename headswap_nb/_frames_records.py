@@ -20,7 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any, NamedTuple
+from itertools import repeat
+from typing import Any, NamedTuple, cast
+
+import numpy as np
+from numpy.typing import NDArray
 
 from headswap_nb.models import Analysis, Task, _str
 
@@ -28,6 +32,8 @@ Record = dict[str, Any]
 Times = list[datetime | None]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_NAT = np.iinfo(np.int64).min  # what numpy reads as NaT
+_EMPTY: dict[str, Any] = {}  # a malformed media entry: every lookup gives None
 _KINDS = {
     "analysis": (Analysis, "analysis"),
     "task": (Task, "task"),
@@ -92,6 +98,38 @@ def resolve(items: list[object], kind: str) -> Resolved:
         submitted.append(started)
         finished.append(ended)
     return Resolved(records, submitted, finished)
+
+
+def records_of(records: object, kind: str) -> Resolved:
+    """``resolve`` the input, or take a plain list of record dicts as it is (the quick way)."""
+    items = items_of(records)
+    plain = cast("list[Record]", items)
+    if set(map(type, items)) <= {dict} and valid_ids(list(map(dict.get, plain, repeat("_id")))):
+        return Resolved(plain, None, None)
+    return resolve(items, kind)  # unwraps, converts, or raises naming the bad item
+
+
+def micros(moments: Times | None, n: int) -> NDArray[np.int64]:
+    """Epoch microseconds of journal times (naive ones taken as UTC), ``NAT`` where missing."""
+    if moments is None:
+        return np.full(n, _NAT, dtype=np.int64)
+    return np.array([_NAT if m is None else _micros(m) for m in moments], dtype=np.int64)
+
+
+def people_rows(records: list[Record]) -> list[list[Any]]:
+    """Five columns (``_id``, ``video_url``, obj_id, img_url, media_type), one media entry a row."""
+    rows: list[tuple[Any, ...]] = []
+    for rec in records:
+        result = rec.get("analysis_result")
+        media = result.get("media") if isinstance(result, Mapping) else None
+        for entry in media if isinstance(media, list) else ():
+            # A malformed entry still counts as a person in ``people``, so it gets a row.
+            entry = entry if isinstance(entry, Mapping) else _EMPTY
+            parts = (entry.get("obj_id"), entry.get("img_url"), entry.get("media_type"))
+            rows.append((rec.get("_id"), rec.get("video_url"), *parts))
+    if not rows:
+        return [[] for _ in range(5)]
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 def valid_ids(ids: list[Any]) -> bool:
@@ -179,6 +217,12 @@ def model_record(model: Analysis | Task) -> Record:
                 },
             }
     return {key: value for key, value in fields.items() if value is not None}
+
+
+def _micros(moment: datetime) -> int:
+    if moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 def _millis(moment: datetime | None) -> int | None:

@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 
 from headswap_nb import _frames_columns as col
 from headswap_nb import _frames_html
-from headswap_nb._frames_records import Resolved, Times, items_of, resolve, valid_ids
+from headswap_nb import _frames_records as rec
 
 __all__ = [
     "ANALYSIS_SCHEMA",
@@ -87,42 +87,38 @@ def to_dataframe(records: object) -> pd.DataFrame:
     ``status_code`` stays null then. ``duration_s`` is ``frame_count / fps``.
     Raises ``TypeError``/``ValueError`` naming the position of a wrong-shaped item.
     """
-    items = items_of(records)
-    got = Resolved(items, None, None)  # type: ignore[arg-type]
+    items = rec.items_of(records)
+    got = rec.Resolved(items, None, None)  # type: ignore[arg-type]
     raw = col.analysis_fields(got.records)
-    if raw is None or not valid_ids(raw["analysis_id"]):
+    ids = None if raw is None else _ids(raw["analysis_id"])
+    if raw is None or ids is None:
         # Not a plain list of records: unwrap, convert or raise naming the bad item.
-        got = resolve(items, "analysis")
+        got = rec.resolve(items, "analysis")
         raw = col.analysis_fields(got.records)
         assert raw is not None  # resolve returns plain dicts
+        ids = _strings(raw["analysis_id"])
     status, frames = _ints(raw["status_code"]), _ints(raw["frame_count"])
     fps = col.floats(raw["fps"])
-    columns = {
-        "analysis_id": _strings(raw["analysis_id"]),
-        "video_url": _strings(raw["video_url"]),
-        "status": pd.Categorical.from_codes(col.status_codes(_pair(status)), dtype=STATUS_DTYPE),
-        "status_code": status,
-        "progress": pd.arrays.FloatingArray(*col.floats(raw["progress"], clip=True)),
-        "created_at": _ms_times(raw["created_at"]),
-        "detected_objects": _ints(raw["detected_objects"]),
-        "people": _ints(raw["people"]),
-        "width": _ints(raw["width"]),
-        "height": _ints(raw["height"]),
-        "frame_count": frames,
-        "fps": pd.arrays.FloatingArray(*fps),
-        "duration_s": pd.arrays.FloatingArray(*col.ratio(_pair(frames), fps)),
-        "error_code": _ints(raw["error_code"]),
-        "error_reason": _strings(raw["error_reason"]),
-        "task_id": _strings(raw["task_id"]),
-        "team_id": _strings(raw["team_id"]),
-        "uid": _ints(raw["uid"]),
-    }
+    columns = _columns(
+        raw,
+        ANALYSIS_SCHEMA,
+        analysis_id=ids,
+        status=_status(status),
+        status_code=status,
+        progress=_progress(raw["progress"]),
+        created_at=_ms_times(raw["created_at"]),
+        people=pd.arrays.IntegerArray(*col.people(raw)),
+        frame_count=frames,
+        fps=pd.arrays.FloatingArray(*fps),
+        duration_s=pd.arrays.FloatingArray(*col.ratio(_pair(frames), fps)),
+    )
     return _frame(columns, got, ANALYSIS_SCHEMA)
 
 
 def people_dataframe(records: object) -> pd.DataFrame:
     """One row per ``analysis_result.media`` entry, in ``PEOPLE_SCHEMA`` (inputs as above)."""
-    ids, urls, obj_ids, images, kinds = col.people_rows(_resolve(records, "analysis").records)
+    got = rec.records_of(records, "analysis")
+    ids, urls, obj_ids, images, kinds = rec.people_rows(got.records)
     columns = [_strings(ids), _strings(urls), _ints(obj_ids), _strings(images), _strings(kinds)]
     return _new_frame(dict(zip(PEOPLE_SCHEMA, columns, strict=True)))
 
@@ -133,31 +129,19 @@ def tasks_dataframe(tasks: object) -> pd.DataFrame:
     ``tasks``: record dicts, envelopes, ``Task`` objects or entries with ``.task``. ``id`` is
     the task's ``_id`` (for ``get_task``); ``task_id`` the internal id, as in ``to_dataframe``.
     """
-    got = _resolve(tasks, "task")
-    recs = got.records
-    status = _ints(col.get(recs, "status"))
-    columns = {
-        "id": _strings(col.get(recs, "_id")),
-        "source_video_url": _strings(col.get(recs, "source_video_url")),
+    got = rec.records_of(tasks, "task")
+    raw = {name: col.get(got.records, key) for name, key in col.TASK_KEYS.items()}
+    status = _ints(raw["status_code"])
+    columns = _columns(
+        raw,
+        TASK_SCHEMA,
         # "" while running means no output yet, as in models.Task.
-        "output_url": _strings([v or None for v in col.get(recs, "video_url")]),
-        "status": pd.Categorical.from_codes(col.status_codes(_pair(status)), dtype=STATUS_DTYPE),
-        "status_code": status,
-        "progress": pd.arrays.FloatingArray(*col.floats(col.get(recs, "progress"), clip=True)),
-        "resolution": _strings(col.get(recs, "resolution")),
-        "model_name": _strings(col.get(recs, "model_name")),
-        "created_at": _ms_times(col.get(recs, "create_time")),
-        "video_duration_s": _floats(col.get(recs, "video_duration")),
-        "deduction_duration": _floats(col.get(recs, "deduction_duration")),
-        "deduction_lock_duration": _floats(col.get(recs, "deduction_lock_duration")),
-        "priority": _ints(col.get(recs, "priority")),
-        "error_code": _ints(col.get(recs, "error_code")),
-        "error_reason": _strings(col.get(recs, "error_reason")),
-        "file_name": _strings(col.get(recs, "file_name")),
-        "task_id": _strings(col.get(recs, "task_id")),
-        "team_id": _strings(col.get(recs, "team_id")),
-        "uid": _ints(col.get(recs, "uid")),
-    }
+        output_url=_strings([v or None for v in raw["output_url"]]),
+        status=_status(status),
+        status_code=status,
+        progress=_progress(raw["progress"]),
+        created_at=_ms_times(raw["created_at"]),
+    )
     return _frame(columns, got, TASK_SCHEMA)
 
 
@@ -203,23 +187,26 @@ def read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _resolve(records: object, kind: str) -> Resolved:
-    items = items_of(records)
-    ids = col.fields(items, {"_id": "_id"})  # type: ignore[arg-type]
-    if ids is not None and valid_ids(ids["_id"]):
-        return Resolved(items, None, None)  # type: ignore[arg-type]
-    return resolve(items, kind)  # unwraps, converts, or raises naming the bad item
+def _columns(raw: dict[str, list[Any]], schema: Mapping[str, Any], **given: Any) -> dict[str, Any]:
+    """The schema's columns up to the journal ones: ``given`` or converted by dtype from ``raw``."""
+    convert = {_STR: _strings, _INT: _ints, _FLOAT: _floats}
+    return {
+        name: given[name] if name in given else convert[dtype](raw[name])
+        for name, dtype in schema.items()
+        if name not in _JOURNAL
+    }
+
+
+def _status(status: pd.arrays.IntegerArray) -> pd.Categorical:
+    return pd.Categorical.from_codes(col.status_codes(_pair(status)), dtype=STATUS_DTYPE)
+
+
+def _progress(values: list[Any]) -> pd.arrays.FloatingArray:
+    return pd.arrays.FloatingArray(*col.floats(values, clip=True))
 
 
 def _ints(values: list[Any]) -> pd.arrays.IntegerArray:
-    if _pa is not None and col.plain_ints(values):
-        try:  # Arrow converts ints and None in one C++ pass, 3× faster than numpy's object path
-            arrow = _pa.array(values, _pa.int64())
-            array: pd.arrays.IntegerArray = _INT.__from_arrow__(arrow)  # type: ignore[attr-defined]
-            return array
-        except (OverflowError, ValueError):  # beyond int64: the tolerant path masks it
-            pass
-    return pd.arrays.IntegerArray(*col.ints(values))
+    return pd.arrays.IntegerArray(*col.ints(values, arrow=_pa is not None))
 
 
 def _pair(array: pd.arrays.IntegerArray) -> col.Ints:
@@ -231,38 +218,45 @@ def _floats(values: list[Any]) -> pd.arrays.FloatingArray:
 
 
 def _strings(values: list[Any]) -> Any:
+    arrow = _text(values)
+    if arrow is not None:
+        return pd.arrays.ArrowStringArray(arrow)
     texts = col.strings(values)
     try:
-        if _STR.storage == "pyarrow" and _pa is not None:
-            # Straight to Arrow: pd.array() would copy and re-check every string first (5× slower).
-            return pd.arrays.ArrowStringArray(_pa.array(texts, type=_pa.large_string()))
         return pd.array(texts, dtype=_STR)
     except UnicodeEncodeError:  # lone surrogates survive json.loads but not UTF-8
         return pd.array(col.valid_utf8(texts), dtype=_STR)
 
 
+def _text(values: list[Any]) -> Any:
+    # Straight to Arrow: pd.array() would copy and re-check every string first (5× slower).
+    return col.arrow_text(values) if _pa is not None and _STR.storage == "pyarrow" else None
+
+
+def _ids(values: list[Any]) -> Any:
+    """The ``analysis_id`` column, or None unless every id is a non-empty string."""
+    arrow = _text(values)
+    if arrow is None:
+        return _strings(values) if rec.valid_ids(values) else None
+    return pd.arrays.ArrowStringArray(arrow) if col.nonempty(arrow) else None
+
+
 def _ms_times(values: list[Any]) -> Any:
-    micros = col.ms_to_us(_pair(_ints(values)))
-    return pd.array(micros.view("M8[us]")).tz_localize("UTC")
+    return _utc(col.ms_to_us(_pair(_ints(values))))
 
 
-def _times(values: Times | None, n: int) -> Any:
-    if values is None or all(v is None for v in values):
-        return pd.array(np.full(n, col.NAT).view("M8[us]")).tz_localize("UTC")
-    # Naive datetimes are taken as UTC; aware ones are converted to it.
-    return pd.to_datetime(pd.Series(values, dtype=object), utc=True).dt.as_unit("us").array
+def _utc(us: col.Micros) -> Any:
+    """Epoch microseconds (``NAT`` for missing) as a ``datetime64[us, UTC]`` array."""
+    return pd.array(us.view("M8[us]")).tz_localize("UTC")
 
 
-def _frame(columns: dict[str, Any], got: Resolved, schema: Mapping[str, Any]) -> pd.DataFrame:
-    start = _times(got.submitted, len(got.records))
-    end = _times(got.finished, len(got.records))
-    elapsed = (pd.Series(end) - pd.Series(start)).dt.total_seconds()
+def _frame(columns: dict[str, Any], got: rec.Resolved, schema: Mapping[str, Any]) -> pd.DataFrame:
+    n = len(got.records)
+    start, end = rec.micros(got.submitted, n), rec.micros(got.finished, n)
     columns.update(
-        submitted_at=start,
-        finished_at=end,
-        elapsed_s=pd.arrays.FloatingArray(
-            *col.finite(elapsed.to_numpy(np.float64, na_value=np.nan))
-        ),
+        submitted_at=_utc(start),
+        finished_at=_utc(end),
+        elapsed_s=pd.arrays.FloatingArray(*col.elapsed(start, end)),
         raw=col.objects(got.records),
     )
     assert list(columns) == list(schema)  # cheap guard against a column added out of order

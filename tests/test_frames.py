@@ -386,3 +386,37 @@ def test_lazy_top_level_exports() -> None:
     assert headswap_nb.people_dataframe is frames.people_dataframe
     assert headswap_nb.tasks_dataframe is frames.tasks_dataframe
     assert {"to_dataframe", "people_dataframe", "tasks_dataframe"} <= set(headswap_nb.__all__)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(RECORD, max_size=6))
+def test_fast_and_careful_paths_agree_on_any_jsonish_records(records: list[dict[str, Any]]) -> None:
+    # Arrow's fast paths (text inference, plain ints) against the tolerant per-value coercion.
+    fast = [build(records) for build in (frames.to_dataframe, frames.tasks_dataframe)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(frames, "_pa", None)
+        careful = [build(records) for build in (frames.to_dataframe, frames.tasks_dataframe)]
+    for got, expected in zip(fast, careful, strict=True):
+        pd.testing.assert_frame_equal(got, expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(RECORD, min_size=1, max_size=7))
+def test_blocks_give_the_same_rows_as_one_record_at_a_time(records: list[dict[str, Any]]) -> None:
+    # Blocks of 2: a block where every record has the usual keys takes the itemgetter path,
+    # one with a record lacking one falls back to dict.get; each row must not care.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(frames.col, "_BLOCK", 2)
+        whole = frames.to_dataframe(records)
+    alone = pd.concat([frames.to_dataframe([r]) for r in records], ignore_index=True)
+    pd.testing.assert_frame_equal(whole, alone)
+
+
+def test_usual_records_take_the_fast_paths() -> None:
+    full = {**data(COMPLETED), "analysis_result": {**COMPLETED["data"]["analysis_result"]}}
+    records = [full, data(SUBMIT), {**data(SUBMIT), "analysis_result": None}, {"_id": "b"}]
+    df = frames.to_dataframe(records * 3)
+    assert df["people"].tolist() == [1, pd.NA, pd.NA, pd.NA] * 3
+    assert df["width"].tolist() == [1916, pd.NA, pd.NA, pd.NA] * 3
+    assert df["uid"].tolist() == [101400, 101400, 101400, pd.NA] * 3
+    assert df["raw"].tolist() == records * 3
