@@ -18,7 +18,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from headswap_nb.models import _float, _int, _str
+from headswap_nb._coerce import to_float, to_int, to_str
 
 try:  # optional: the fast paths for text and integers
     import pyarrow as pa
@@ -149,7 +149,7 @@ def ints(values: list[Any], *, arrow: bool = True) -> Ints:
             nulls: Mask = array.is_null().to_numpy(zero_copy_only=False)
             return array.fill_null(0).to_numpy(), nulls
     if not plain_ints(values):
-        values = [_int(v) for v in values]
+        values = [to_int(v) for v in values]
     objects = np.array(values, dtype=object)
     mask: Mask = np.asarray(objects == None, dtype=np.bool_)  # noqa: E711 (elementwise)
     objects[mask] = 0
@@ -195,7 +195,7 @@ def ratio(numerator: Ints, denominator: Floats) -> Floats:
 def strings(values: list[Any]) -> list[str | None]:
     """The values that are strings; everything else becomes ``None``."""
     if not set(map(type, values)) <= _STRS:
-        values = [_str(v) for v in values]
+        values = [to_str(v) for v in values]
     return values
 
 
@@ -250,6 +250,6 @@ def ms_to_us(millis: Ints) -> Micros:
 
 def _safe_float(value: object) -> float | None:
     try:
-        return _float(value)
+        return to_float(value)
     except OverflowError:  # an int too large for a float
         return None

@@ -26,7 +26,8 @@ from typing import Any, NamedTuple, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from headswap_nb.models import Analysis, Task, _str
+from headswap_nb._coerce import to_str
+from headswap_nb.models import Analysis, Task
 
 Record = dict[str, Any]
 Times = list[datetime | None]
@@ -169,7 +170,7 @@ def model_record(model: Analysis | Task) -> Record:
         if (
             isinstance(model, Task)
             and model.source_video_url
-            and not _str(record.get("source_video_url"))
+            and not to_str(record.get("source_video_url"))
         ):
             record = {**record, "source_video_url": model.source_video_url}
         return record

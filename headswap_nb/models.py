@@ -13,11 +13,12 @@ Models never hold a client; they are plain values that can be pickled, compared 
 from __future__ import annotations
 
 import enum
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
+
+from headswap_nb._coerce import timestamp_from_ms, to_float, to_int, to_mapping, to_str
 
 __all__ = [
     "Analysis",
@@ -69,70 +70,18 @@ class Status(enum.IntEnum):
 _LABELS = {1: "queued", 2: "processing", 3: "completed", 4: "failed"}
 
 
-# --- tolerant field readers -------------------------------------------------------------
-
-
-def _int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def _float(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        try:
-            number = float(value)
-        except OverflowError:  # an int beyond float range is no meaningful number here
-            return None
-        return number if math.isfinite(number) else None
-    if isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-        return number if math.isfinite(number) else None
-    return None
-
-
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _mapping(value: object) -> Mapping[str, Any] | None:
-    return value if isinstance(value, Mapping) else None
+# --- tolerant field readers (shared with frames.py: see _coerce) ------------------------
 
 
 def _status(value: object) -> Status:
-    number = _int(value)
+    number = to_int(value)
     # A missing status right after submit means the job is queued (the submit example has 1).
     return Status(number) if number is not None else Status.QUEUED
 
 
 def _progress(value: object) -> float:
-    number = _float(value)
+    number = to_float(value)
     return 0.0 if number is None else min(100.0, max(0.0, number))
-
-
-def timestamp_from_ms(value: object) -> datetime | None:
-    """Turn ``create_time`` (integer milliseconds, akool-api.md §3) into an aware UTC datetime."""
-    millis = _int(value)
-    if millis is None:
-        return None
-    try:
-        return datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 def _require_id(data: object, kind: str) -> tuple[Mapping[str, Any], str]:
@@ -163,13 +112,13 @@ class Person:
     @classmethod
     def from_json(cls, data: object) -> Person | None:
         """Build from one ``media`` entry; ``None`` when the entry has no usable ``obj_id``."""
-        entry = _mapping(data)
+        entry = to_mapping(data)
         if entry is None:
             return None
-        obj_id = _int(entry.get("obj_id"))
+        obj_id = to_int(entry.get("obj_id"))
         if obj_id is None:
             return None
-        return cls(obj_id, _str(entry.get("img_url")), _str(entry.get("media_type")))
+        return cls(obj_id, to_str(entry.get("img_url")), to_str(entry.get("media_type")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,14 +144,14 @@ class VideoInfo:
     @classmethod
     def from_json(cls, data: object) -> VideoInfo | None:
         """Build from ``video_info``; ``None`` when it is absent or not an object."""
-        info = _mapping(data)
+        info = to_mapping(data)
         if info is None:
             return None
         return cls(
-            _int(info.get("width")),
-            _int(info.get("height")),
-            _float(info.get("fps")),
-            _int(info.get("frame_count")),
+            to_int(info.get("width")),
+            to_int(info.get("height")),
+            to_float(info.get("fps")),
+            to_int(info.get("frame_count")),
         )
 
 
@@ -220,7 +169,7 @@ class AnalysisResult:
     @classmethod
     def from_json(cls, data: object) -> AnalysisResult | None:
         """Build from ``analysis_result``; ``None`` while it is null."""
-        result = _mapping(data)
+        result = to_mapping(data)
         if result is None:
             return None
         media = result.get("media")
@@ -233,7 +182,7 @@ class AnalysisResult:
         )
         return cls(
             people,
-            _int(result.get("detected_objects")),
+            to_int(result.get("detected_objects")),
             VideoInfo.from_json(result.get("video_info")),
         )
 
@@ -283,17 +232,17 @@ class Analysis:
         record, record_id = _require_id(data, "analysis")
         return cls(
             id=record_id,
-            video_url=_str(record.get("video_url")),
+            video_url=to_str(record.get("video_url")),
             status=_status(record.get("status")),
             progress=_progress(record.get("progress")),
             created_at=timestamp_from_ms(record.get("create_time")),
             result=AnalysisResult.from_json(record.get("analysis_result")),
-            error_code=_int(record.get("error_code")),
-            error_reason=_str(record.get("error_reason")),
-            task_id=_str(record.get("task_id")),
-            team_id=_str(record.get("team_id")),
-            uid=_int(record.get("uid")),
-            type=_str(record.get("type")),
+            error_code=to_int(record.get("error_code")),
+            error_reason=to_str(record.get("error_reason")),
+            task_id=to_str(record.get("task_id")),
+            team_id=to_str(record.get("team_id")),
+            uid=to_int(record.get("uid")),
+            type=to_str(record.get("type")),
             raw=dict(record),
         )
 
@@ -371,21 +320,21 @@ class Task:
             id=record_id,
             status=_status(record.get("status")),
             progress=_progress(record.get("progress")),
-            source_video_url=_str(record.get("source_video_url")) or source_video_url,
-            output_url=_str(record.get("video_url")) or None,
+            source_video_url=to_str(record.get("source_video_url")) or source_video_url,
+            output_url=to_str(record.get("video_url")) or None,
             created_at=timestamp_from_ms(record.get("create_time")),
-            resolution=_str(record.get("resolution")),
-            model_name=_str(record.get("model_name")),
-            file_name=_str(record.get("file_name")),
-            video_duration=_float(record.get("video_duration")),
-            deduction_duration=_float(record.get("deduction_duration")),
-            deduction_lock_duration=_float(record.get("deduction_lock_duration")),
-            priority=_int(record.get("priority")),
-            error_code=_int(record.get("error_code")),
-            error_reason=_str(record.get("error_reason")),
-            task_id=_str(record.get("task_id")),
-            team_id=_str(record.get("team_id")),
-            uid=_int(record.get("uid")),
+            resolution=to_str(record.get("resolution")),
+            model_name=to_str(record.get("model_name")),
+            file_name=to_str(record.get("file_name")),
+            video_duration=to_float(record.get("video_duration")),
+            deduction_duration=to_float(record.get("deduction_duration")),
+            deduction_lock_duration=to_float(record.get("deduction_lock_duration")),
+            priority=to_int(record.get("priority")),
+            error_code=to_int(record.get("error_code")),
+            error_reason=to_str(record.get("error_reason")),
+            task_id=to_str(record.get("task_id")),
+            team_id=to_str(record.get("team_id")),
+            uid=to_int(record.get("uid")),
             raw=dict(record),
         )
 
