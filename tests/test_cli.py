@@ -129,6 +129,9 @@ def test_demo_prints_a_working_jupyterlab_url_with_a_simulator_behind_it() -> No
         assert "Voila" in printed and "/voila/render/03-stakeholder-demo.ipynb" in printed
         page = httpx.get(lab_url, timeout=30)
         assert page.status_code == 200 and "JupyterLab" in page.text
+        voila_url = re.search(r"Voila app\s+(http://\S+)", printed).group(1)  # type: ignore[union-attr]
+        voila = httpx.get(voila_url, timeout=90)  # Voila runs the notebook server-side
+        assert voila.status_code == 200 and "widget" in voila.text
         health = httpx.get(f"{simulator.group(1)}/_sim/health", timeout=10).json()
         assert health["status"] == "ok"
         token = lab_url.rsplit("token=", 1)[1]
