@@ -183,6 +183,9 @@ class AnalysisWork(BatchCore):
                 self._schedule_poll(url, 0.0)
             elif entry.state in (EntryState.FAILED, EntryState.ERROR):
                 new = BatchEntry(url, attempts=entry.attempts)
+                # The new attempt gets its own journal intent; until it is claimed, nothing
+                # (e.g. a cancel) may write over the previous attempt's row.
+                self._intents.pop(url, None)
                 self._queue_submit(url)
             else:
                 continue

@@ -47,10 +47,10 @@ def restore_entry(url: str, record: JournalRecord | None) -> BatchEntry:
             finished_at=record.finished_at if state.is_terminal else None,
             attempts=record.attempts,
         )
-    if record.state == "error":
+    if record.state in ("error", "cancelled"):  # refused, or stopped before it was sent
         return BatchEntry(
             url,
-            state=EntryState.ERROR,
+            state=EntryState(record.state),
             error=record.error,
             attempts=record.attempts,
             finished_at=record.finished_at,

@@ -32,6 +32,7 @@ from headswap_nb.errors import (
     AuthenticationError,
     ConfigurationError,
     HeadswapError,
+    SubmissionUnknownError,
     WaitTimeoutError,
 )
 from headswap_nb.models import Analysis, Task
@@ -172,9 +173,20 @@ def _record(
     try:
         return parse(body.get("data"))
     except ValueError:
-        raise _api.protocol_error(
+        problem = _api.protocol_error(
             request, "its 'data' is not a record with an '_id'", body, session.secrets
-        ) from None
+        )
+        if request.submit:
+            # code 1000 means the server accepted (and billed) the submit; without an id
+            # we cannot track it, and resending would bill it again.
+            raise SubmissionUnknownError(
+                f"{request.method} {request.path} for {request.subject} was accepted "
+                f"(code 1000) but the answer carried no '_id'; do not resubmit blindly: "
+                f"check the account's history or contact Akool support. ({problem})",
+                video_url=request.subject or "",
+                endpoint=request.path,
+            ) from None
+        raise problem from None
 
 
 def analyze(session: Session, video_url: str) -> Flow[Analysis]:

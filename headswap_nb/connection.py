@@ -75,9 +75,13 @@ def is_loopback_url(url: str) -> bool:
 def credential_env_var(environ: Mapping[str, str] | None = None) -> str | None:
     """Name of the environment variable holding a credential, if any (empty counts as unset)."""
     env = os.environ if environ is None else environ
-    if env.get("AKOOL_API_KEY"):
+
+    def is_set(name: str) -> bool:
+        return bool(env.get(name, "").strip())  # as the client reads them
+
+    if is_set("AKOOL_API_KEY"):
         return "AKOOL_API_KEY"
-    if env.get("AKOOL_CLIENT_ID") and env.get("AKOOL_CLIENT_SECRET"):
+    if is_set("AKOOL_CLIENT_ID") and is_set("AKOOL_CLIENT_SECRET"):
         return "AKOOL_CLIENT_ID/AKOOL_CLIENT_SECRET"
     return None
 
@@ -99,9 +103,15 @@ def _embedded_target() -> tuple[str, str] | None:
     """``(api_key, base_url)`` of the embedded simulator, or ``None`` to use the environment."""
     if credential_env_var() is not None:
         return None
-    if os.environ.get("AKOOL_BASE_URL"):
-        from headswap_nb.errors import ConfigurationError
+    from headswap_nb.errors import ConfigurationError
 
+    half = [n for n in ("AKOOL_CLIENT_ID", "AKOOL_CLIENT_SECRET") if os.environ.get(n, "").strip()]
+    if half:  # a typo or a forgotten export must not silently send work to the simulator
+        raise ConfigurationError(
+            f"Only {half[0]} is set: set both AKOOL_CLIENT_ID and AKOOL_CLIENT_SECRET, or "
+            "AKOOL_API_KEY, or unset it to use the embedded simulator."
+        )
+    if os.environ.get("AKOOL_BASE_URL", "").strip():
         raise ConfigurationError(
             "AKOOL_BASE_URL is set but no credential is: set AKOOL_API_KEY (or AKOOL_CLIENT_ID "
             "and AKOOL_CLIENT_SECRET), or unset AKOOL_BASE_URL to use the embedded simulator."

@@ -41,7 +41,12 @@ from headswap_nb.models import Analysis
 __all__ = ["Journal", "JournalRecord", "TaskJournalRecord"]
 # Latest intent per URL may be submitted again only when it certainly did not leave a
 # billed analysis running: the analysis failed, or the submit was refused (no id).
-_RESUBMITTABLE = "(state = 'failed' OR (state = 'error' AND analysis_id IS NULL))"
+# A URL may be submitted again only when its last attempt surely created nothing billable
+# that is still running: it failed, or it never got an id because the server refused it or
+# the user cancelled it before it was sent.
+_RESUBMITTABLE = (
+    "(state = 'failed' OR (state IN ('error', 'cancelled') AND analysis_id IS NULL))"
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS intents (

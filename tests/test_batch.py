@@ -511,3 +511,21 @@ def test_concurrency_bound_seen_by_the_simulator() -> None:
     assert getattr(summary, "completed", None) == 12
     assert stats["in_flight_max"]["analyze"] == 3
     assert set(stats["submissions_per_url"].values()) == {1}
+
+
+def test_cancel_right_after_retry_leaves_the_failed_attempt_alone(
+    tmp_path: Path, fake_client: FakeClient
+) -> None:
+    url, path = "https://e/fail.mp4", tmp_path / "journal.sqlite"
+    batch = Batch([url], client=fake_client, poll=FAST, journal=path)  # type: ignore[arg-type]
+    assert batch.run_sync().failed == 1
+    assert batch.retry_failed() == [url]
+    batch.cancel([url])  # before the new attempt was sent
+    batch.close()
+    [record] = Journal(path).records()
+    assert (record.state, record.analysis_id is not None) == ("failed", True)
+    resumed = Batch.resume(path, client=fake_client, poll=FAST)  # type: ignore[arg-type]
+    assert resumed.entry(url).state is EntryState.FAILED
+    assert resumed.retry_failed() == [url]
+    resumed.run_sync()
+    assert fake_client.submissions[url] == 2 and resumed.entry(url).attempts == 2

@@ -542,3 +542,15 @@ def test_bad_timeout(make_client: MakeClient) -> None:
     with pytest.raises(ConfigurationError):
         make_client(rec).wait_for_analysis(ANALYSIS_ID, timeout=-1)
     assert rec.requests == []
+
+
+@pytest.mark.parametrize("data", [None, {"status": 1}, {"_id": 7}])
+def test_an_accepted_submit_without_an_id_is_unknown_never_resent(
+    make_client: MakeClient, data: object
+) -> None:
+    rec = Recorder(replies(ok(data)))
+    with pytest.raises(SubmissionUnknownError) as info:
+        make_client(rec).analyze("https://example.com/v.mp4")
+    assert info.value.video_url == "https://example.com/v.mp4"
+    assert "do not resubmit" in str(info.value)
+    assert len(rec.requests) == 1
