@@ -51,7 +51,9 @@ def test_sync_client_gives_up_on_a_hanging_read_with_a_clear_error(sim: Simulato
         with pytest.raises(TimeoutError) as info:
             client.get_analysis(analysis_id)
         took = time.monotonic() - started
-    assert READ_TIMEOUT * (MAX_RETRIES + 1) <= took < CLIENT_BOUND, took
+    # The lower bound is the point (every attempt waited out its timeout); the upper one only
+    # guards against waiting forever, with room for a loaded CI machine.
+    assert READ_TIMEOUT * (MAX_RETRIES + 1) <= took < 3 * CLIENT_BOUND, took
     message = str(info.value)
     assert "got no answer in time" in message and "timeout=" in message  # says what to do
     assert info.value.subject == analysis_id
@@ -68,7 +70,7 @@ def test_hanging_submit_is_not_resent_and_says_so(sim: Simulator) -> None:
         with pytest.raises(SubmissionUnknownError) as info:
             client.analyze(NORMAL[0])
         took = time.monotonic() - started
-    assert READ_TIMEOUT <= took < READ_TIMEOUT + 1.0, took  # one attempt: a submit is billed
+    assert READ_TIMEOUT <= took < 3 * READ_TIMEOUT + 2.0, took  # one attempt: a submit is billed
     assert "NOT resent" in str(info.value) and info.value.video_url == NORMAL[0]
     assert sim.stats()["submissions_per_url"] == {NORMAL[0]: 1}
 

