@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -141,7 +142,7 @@ class AnalysisWork(BatchCore):
             entry = self._entries[url]
             if entry.state.is_active:
                 failures = self._failures[url] = self._failures.get(url, 0) + 1
-                delay, message = poll_trouble(failures, exc)
+                delay, message = poll_trouble(failures, exc, jitter=random.random())
                 if delay is None:
                     self._set(*on_submit_error(entry, message, code=None, unknown=False, now=now()))
                     self._journal_state(url, "error", message)

@@ -43,13 +43,18 @@ ERROR. With the doubling backoff that is about a minute of a server not answerin
 keeps its id, so "Retry failed" (``retry_failed``) simply polls it again."""
 
 
-def poll_trouble(failures: int, exc: Exception) -> tuple[float | None, str]:
+def poll_trouble(failures: int, exc: Exception, *, jitter: float) -> tuple[float | None, str]:
     """After the ``failures``-th consecutive failed poll: the delay before the next one
-    (``None``: give up and show the job as ERROR) and the text to show on its row."""
+    (``None``: give up and show the job as ERROR) and the text to show on its row.
+
+    ``jitter`` in [0, 1) spreads the delay over its upper half, so that after an outage the
+    failed polls of many jobs do not all come back in the same instant."""
     if failures >= MAX_POLL_FAILURES:
         return None, f"{exc} (gave up after {failures} failed polls; Retry failed polls again)"
     hint = exc.retry_after if isinstance(exc, RateLimitError) else None
     delay = backoff_delay(failures, retry_after=hint)
+    if hint is None or delay > hint:
+        delay = max(hint or 0.0, delay * (0.5 + 0.5 * jitter))
     return delay, f"{exc} (polling again in {delay:.0f} s)"
 
 

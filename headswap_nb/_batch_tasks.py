@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Collection, Hashable
 from dataclasses import replace
 
@@ -183,7 +184,7 @@ class TaskWork(BatchCore):
             entry = self._task_entries[ref]
             if entry.state.is_active:
                 failures = self._failures[key] = self._failures.get(key, 0) + 1
-                delay, message = poll_trouble(failures, exc)
+                delay, message = poll_trouble(failures, exc, jitter=random.random())
                 if delay is None:
                     new, kind = on_task_error(entry, message, code=None, unknown=False, now=now())
                     self._set_task(new, kind)
