@@ -513,3 +513,29 @@ def test_saved_notebook_holds_no_credential(
         assert "AKOOL_API_KEY" in printed
     passwords = [m["state"] for m in state.values() if m["model_name"] == "PasswordModel"]
     assert passwords and all(p.get("value", "") == "" for p in passwords)
+
+
+def test_a_board_on_the_same_journal_shows_and_resumes_everything(sim: Any, tmp_path: Path) -> None:
+    """After a kernel restart, a board opened on the same journal shows the earlier
+    analyses, polls the unfinished ones again and never submits a URL twice."""
+    journal = tmp_path / "board-journal.sqlite"
+    urls = [f"https://example.com/journal-{i}.mp4?duration=5&queue=0.2&time=6" for i in range(3)]
+
+    async def body(client: Any) -> None:
+        first = AnalysisBoard(client=client, poll=fast_poll(), journal=journal)
+        first.submit(urls)
+        await until(lambda: all(e.analysis_id for e in first.batch.entries))
+        first.close()  # as a kernel restart would, with the analyses still running
+        await asyncio.sleep(0.05)
+        second = AnalysisBoard(client=client, poll=fast_poll(), journal=journal)
+        try:
+            assert [e.url for e in second.batch.entries] == urls
+            second.submit(urls)  # the user re-runs the cell: nothing is sent again
+            await until(lambda: second.batch.summary.done, 30)
+            assert second.batch.summary.completed == 3
+        finally:
+            second.close()
+
+    run_with_client(body, sim)
+    submissions = sim.stats()["submissions_per_url"]
+    assert [submissions[url] for url in urls] == [1, 1, 1]

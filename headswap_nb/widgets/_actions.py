@@ -106,12 +106,18 @@ def use_client(board: AnalysisBoard, client: AsyncClient, *, owned: bool) -> Non
         board._batch.close()
     release_client(board)
     board._client, board._owns_client = client, owned
-    board._batch = Batch(
-        client=client, concurrency=int(board.inputs.concurrency.value), poll=board._poll
-    )
+    concurrency = int(board.inputs.concurrency.value)
+    if board.journal_path is None:
+        board._batch = Batch(client=client, concurrency=concurrency, poll=board._poll)
+    else:  # whatever the journal holds shows again, and unfinished jobs are polled again
+        board._batch = Batch.resume(
+            board.journal_path, client=client, concurrency=concurrency, poll=board._poll
+        )
     board._unsubscribe = board._batch.subscribe(board._on_event)
     board._hidden.clear()
     board.connection.render(describe(client))
+    if any(entry.state.is_active for entry in board._batch.entries):
+        board._start()
 
 
 def release_client(board: AnalysisBoard) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,8 @@ class AnalysisBoard(SwapMethods):
     flushes at most ``updates_per_second`` times a second and sends at most
     ``messages_per_second`` comm messages a second on average (bursts of half a second's
     worth): the summary first, then state changes, progress, and elapsed times last.
+    ``journal``: a SQLite file (``Batch``'s journal) recording every submit before it is
+    sent; a board opened on the same file after a kernel restart shows and resumes it all.
     """
 
     def __init__(
@@ -65,8 +68,9 @@ class AnalysisBoard(SwapMethods):
         api_base_url: str | None = None,
         updates_per_second: float = 8.0,
         messages_per_second: float = 10.0,
+        journal: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.max_rows = max_rows
+        self.max_rows, self.journal_path = max_rows, journal
         self._poll = poll
         self._api_base_url = api_base_url
         self._owns_client = client is None
