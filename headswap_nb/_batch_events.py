@@ -44,10 +44,14 @@ class EventHub:
         for queue in self._queues:
             queue.put_nowait(event)
 
-    async def stream(self) -> AsyncIterator[BatchEvent]:
-        """Events from now on, ending after ``done`` or ``close()``."""
+    def stream(self) -> AsyncIterator[BatchEvent]:
+        """Events from the moment of this call (not of the first ``anext``), ending after
+        ``done`` or ``close()``."""
         queue: asyncio.Queue[BatchEvent | None] = asyncio.Queue()
         self._queues.append(queue)
+        return self._drain(queue)
+
+    async def _drain(self, queue: asyncio.Queue[BatchEvent | None]) -> AsyncIterator[BatchEvent]:
         try:
             while True:
                 event = await queue.get()
@@ -57,7 +61,8 @@ class EventHub:
                 if event.kind == "done":
                     return
         finally:
-            self._queues.remove(queue)
+            if queue in self._queues:
+                self._queues.remove(queue)
 
     def close(self) -> None:
         """End every open stream."""

@@ -529,3 +529,17 @@ def test_cancel_right_after_retry_leaves_the_failed_attempt_alone(
     assert resumed.retry_failed() == [url]
     resumed.run_sync()
     assert fake_client.submissions[url] == 2 and resumed.entry(url).attempts == 2
+
+
+def test_events_iterator_sees_events_from_the_moment_it_is_made(fake_client: FakeClient) -> None:
+    async def main() -> list[str]:
+        batch = Batch(urls(2), client=fake_client, poll=FAST)  # type: ignore[arg-type]
+        events = batch.events()  # made before the run, iterated after it has started
+        batch.start()
+        await asyncio.sleep(0.05)
+        kinds = [event.kind async for event in events]
+        await batch.aclose()
+        return kinds
+
+    kinds = asyncio.run(main())
+    assert kinds.count("submitted") == 2 and kinds[-1] == "done"
