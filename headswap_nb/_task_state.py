@@ -189,6 +189,8 @@ def on_task_created(entry: TaskEntry, task: Task, now: datetime) -> tuple[TaskEn
 def on_task_record(entry: TaskEntry, task: Task, now: datetime) -> tuple[TaskEntry, str | None]:
     """A poll returned ``task``; the kind is ``None`` when nothing visible changed."""
     state = state_for_status(task.status)
+    if state is EntryState.COMPLETED and not task.output_url:
+        state = EntryState.PROCESSING  # done only with its output URL (§8): poll on
     previous = entry.task
     changed = (
         previous is None

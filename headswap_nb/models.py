@@ -340,7 +340,10 @@ class Task:
 
     @property
     def is_terminal(self) -> bool:
-        """True once completed or failed."""
+        """True once failed, or completed *with* its output URL: akool-api.md §8 says to poll
+        until status 3 with ``video_url`` set, so a completed record without one is polled on."""
+        if self.status is Status.COMPLETED:
+            return bool(self.output_url)
         return self.status.is_terminal
 
     def raise_for_status(self) -> Task:

@@ -145,3 +145,11 @@ def test_any_shape_with_an_id_parses(fields: dict[str, object]) -> None:
     assert 0.0 <= analysis.progress <= 100.0
     task = Task.from_json(record)
     assert task.id == analysis.id
+
+
+def test_a_completed_task_is_done_only_with_its_output_url() -> None:
+    # akool-api.md §8: poll task/detail until status 3 *with* video_url set, or 4.
+    assert not Task.from_json({**TASK_DONE, "video_url": None}).is_terminal
+    assert not Task.from_json({**TASK_DONE, "video_url": ""}).is_terminal
+    assert Task.from_json(TASK_DONE).is_terminal
+    assert Task.from_json({**TASK_DONE, "status": 4, "video_url": None}).is_terminal

@@ -240,3 +240,24 @@ def test_duplicate_create_is_refused_unless_forced(sim: Any) -> None:
 
     run(sim, body, [url])
     assert len(sim.stats()["tasks"]) == 3
+
+
+def test_a_completed_task_without_output_url_keeps_being_polled() -> None:
+    from datetime import datetime, timezone
+
+    from headswap_nb._task_state import TaskEntry, on_task_record
+    from headswap_nb.models import Task
+
+    entry = TaskEntry("https://e.com/v.mp4", task_id="t" * 24, state=EntryState.PROCESSING)
+    now = datetime.now(timezone.utc)
+    record = {"_id": "t" * 24, "status": 3, "progress": 100, "video_url": None}
+    waiting, _ = on_task_record(entry, Task.from_json(record), now)
+    assert waiting.state is EntryState.PROCESSING and waiting.finished_at is None
+    done, kind = on_task_record(
+        waiting, Task.from_json({**record, "video_url": "https://o.test/r.mp4"}), now
+    )
+    assert (done.state, kind, done.output_url) == (
+        EntryState.COMPLETED,
+        "task_completed",
+        "https://o.test/r.mp4",
+    )
