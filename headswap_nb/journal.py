@@ -44,9 +44,7 @@ __all__ = ["Journal", "JournalRecord", "TaskJournalRecord"]
 # A URL may be submitted again only when its last attempt surely created nothing billable
 # that is still running: it failed, or it never got an id because the server refused it or
 # the user cancelled it before it was sent.
-_RESUBMITTABLE = (
-    "(state = 'failed' OR (state IN ('error', 'cancelled') AND analysis_id IS NULL))"
-)
+_RESUBMITTABLE = "(state = 'failed' OR (state IN ('error', 'cancelled') AND analysis_id IS NULL))"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS intents (
