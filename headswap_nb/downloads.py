@@ -8,6 +8,7 @@ file that looks whole. No credential is sent: output URLs are public links.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from pathlib import Path
@@ -111,31 +112,7 @@ def save_output(
     return target
 
 
-async def save_output_async(
-    task: object,
-    path: str | os.PathLike[str] | None = None,
-    *,
-    client: httpx.AsyncClient | None = None,
-) -> Path:
-    """``save_output`` for a running loop (the board's button): the same rules, awaited.
-
-    The file is written in small chunks as they arrive, so the loop stays responsive."""
-    url, target = _url_of(task), output_path(task, path)
-    partial = target.with_name(target.name + ".part")
-    own = client is None
-    http = httpx.AsyncClient(timeout=_TIMEOUT, follow_redirects=True) if own else client
-    assert http is not None
-    try:
-        async with http.stream("GET", url) as response:
-            _check(response, url)
-            with open(partial, "wb") as out:
-                async for chunk in response.aiter_bytes(_CHUNK):
-                    out.write(chunk)
-        os.replace(partial, target)
-    except httpx.HTTPError as exc:
-        raise _transport_error(exc, url) from exc
-    finally:
-        partial.unlink(missing_ok=True)
-        if own:
-            await http.aclose()
-    return target
+async def save_output_async(task: object, path: str | os.PathLike[str] | None = None) -> Path:
+    """``save_output`` for a running loop (the board's button): the same download, run in a
+    worker thread so the loop, and every board on it, stays responsive."""
+    return await asyncio.to_thread(save_output, task, path)
