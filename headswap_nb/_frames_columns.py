@@ -163,7 +163,7 @@ def ints(values: list[Any], *, arrow: bool = True) -> Ints:
     return data, mask
 
 
-def floats(values: list[Any], *, clip: bool = False) -> Floats:
+def floats(values: list[Any]) -> Floats:
     """Float64 data and null mask; NaN and ±inf count as missing, as in models."""
     data = None
     if set(map(type, values)) <= _FLOATS:
@@ -173,9 +173,12 @@ def floats(values: list[Any], *, clip: bool = False) -> Floats:
             data = None
     if data is None:
         data = np.array([_safe_float(v) for v in values], dtype=np.float64)
-    if clip:
-        np.clip(data, 0.0, 100.0, out=data)  # NaN and ±inf stay as they are, then masked
     return finite(data)
+
+
+def percent(pair: Floats) -> Floats:
+    """A progress clipped to 0–100, as ``models`` reads it (null stays null)."""
+    return np.clip(pair[0], 0.0, 100.0), pair[1]
 
 
 def finite(data: NDArray[np.float64]) -> Floats:

@@ -7,6 +7,12 @@ group without checking what arrived. Columns are built straight from the record 
 models' tolerance: a wrong-typed value counts as missing. Inputs: ``_frames_records``;
 column maths: ``_frames_columns``; HTML: ``_frames_html``.
 
+Two ways to read the records, one result: the compiled reader (``_frames_native``, one pass
+in C, for plain records) and, when it is not built or meets anything unusual, column lists
+read in Python and converted with the tolerant coercers. Both end in the same ``typed``
+columns — ``(data, mask)`` numpy pairs for numbers, pandas string arrays for text — from
+which the frame is assembled once.
+
 Export: ``to_csv``/``read_csv`` (``raw`` as JSON text; CSV cannot tell ``""`` from a null)
 and ``to_parquet``/``read_parquet`` (pyarrow: ``pip install 'headswap-nb[parquet]'``); both
 read functions give back the exact schema.
@@ -16,8 +22,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Callable, Mapping
+from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
@@ -29,6 +35,7 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 
 from headswap_nb import _frames_columns as col
 from headswap_nb import _frames_html
+from headswap_nb import _frames_native as native
 from headswap_nb import _frames_records as rec
 
 __all__ = [
@@ -87,30 +94,15 @@ def to_dataframe(records: object) -> pd.DataFrame:
     ``status_code`` stays null then. ``duration_s`` is ``frame_count / fps``.
     Raises ``TypeError``/``ValueError`` naming the position of a wrong-shaped item.
     """
-    items = rec.items_of(records)
-    got = rec.Resolved(items, None, None)  # type: ignore[arg-type]
-    raw = col.analysis_fields(got.records)
-    ids = None if raw is None else _ids(raw["analysis_id"])
-    if raw is None or ids is None:
-        # Not a plain list of records: unwrap, convert or raise naming the bad item.
-        got = rec.resolve(items, "analysis")
-        raw = col.analysis_fields(got.records)
-        assert raw is not None  # resolve returns plain dicts
-        ids = _strings(raw["analysis_id"])
-    status, frames = _ints(raw["status_code"]), _ints(raw["frame_count"])
-    fps = col.floats(raw["fps"])
+    got, typed = _analysis_columns(rec.items_of(records))
+    status = typed["status_code"]
     columns = _columns(
-        raw,
+        typed,
         ANALYSIS_SCHEMA,
-        analysis_id=ids,
         status=_status(status),
-        status_code=status,
-        progress=_progress(raw["progress"]),
-        created_at=_ms_times(raw["created_at"]),
-        people=pd.arrays.IntegerArray(*col.people(raw)),
-        frame_count=frames,
-        fps=pd.arrays.FloatingArray(*fps),
-        duration_s=pd.arrays.FloatingArray(*col.ratio(_pair(frames), fps)),
+        progress=pd.arrays.FloatingArray(*col.percent(typed["progress"])),
+        created_at=_utc(col.ms_to_us(typed["created_at"])),
+        duration_s=pd.arrays.FloatingArray(*col.ratio(typed["frame_count"], typed["fps"])),
     )
     return _frame(columns, got, ANALYSIS_SCHEMA)
 
@@ -119,7 +111,13 @@ def people_dataframe(records: object) -> pd.DataFrame:
     """One row per ``analysis_result.media`` entry, in ``PEOPLE_SCHEMA`` (inputs as above)."""
     got = rec.records_of(records, "analysis")
     ids, urls, obj_ids, images, kinds = rec.people_rows(got.records)
-    columns = [_strings(ids), _strings(urls), _ints(obj_ids), _strings(images), _strings(kinds)]
+    columns = [
+        _strings(ids),
+        _strings(urls),
+        _int_array(_ints(obj_ids)),
+        _strings(images),
+        _strings(kinds),
+    ]
     return _new_frame(dict(zip(PEOPLE_SCHEMA, columns, strict=True)))
 
 
@@ -129,18 +127,23 @@ def tasks_dataframe(tasks: object) -> pd.DataFrame:
     ``tasks``: record dicts, envelopes, ``Task`` objects or entries with ``.task``. ``id`` is
     the task's ``_id`` (for ``get_task``); ``task_id`` the internal id, as in ``to_dataframe``.
     """
-    got = rec.records_of(tasks, "task")
-    raw = {name: col.get(got.records, key) for name, key in col.TASK_KEYS.items()}
-    status = _ints(raw["status_code"])
+    items = rec.items_of(tasks)
+    typed = _native_columns(items, native.TASKS, "id")
+    if typed is not None:
+        got = _as_read(items)
+    else:
+        got = rec.records_of(items, "task")
+        raw = {name: col.get(got.records, key) for name, key in col.TASK_KEYS.items()}
+        typed = _typed(raw, native.TASKS)
+    status = typed["status_code"]
     columns = _columns(
-        raw,
+        typed,
         TASK_SCHEMA,
         # "" while running means no output yet, as in models.Task.
-        output_url=_strings([v or None for v in raw["output_url"]]),
+        output_url=_no_blanks(typed["output_url"]),
         status=_status(status),
-        status_code=status,
-        progress=_progress(raw["progress"]),
-        created_at=_ms_times(raw["created_at"]),
+        progress=pd.arrays.FloatingArray(*col.percent(typed["progress"])),
+        created_at=_utc(col.ms_to_us(typed["created_at"])),
     )
     return _frame(columns, got, TASK_SCHEMA)
 
@@ -187,34 +190,80 @@ def read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _columns(raw: dict[str, list[Any]], schema: Mapping[str, Any], **given: Any) -> dict[str, Any]:
-    """The schema's columns up to the journal ones: ``given`` or converted by dtype from ``raw``."""
-    convert = {_STR: _strings, _INT: _ints, _FLOAT: _floats}
+def _analysis_columns(items: list[object]) -> tuple[rec.Resolved, dict[str, Any]]:
+    """The rows' records and their typed columns (see ``_typed``), the quickest way that works:
+    the compiled reader, else column lists read in Python, else items unwrapped one by one.
+    """
+    typed = _native_columns(items, native.ANALYSIS, "analysis_id")
+    if typed is not None:
+        typed["people"] = typed["people"][0], typed["result"][1]
+        return _as_read(items), typed
+    got = _as_read(items)  # if they are plain records; analysis_fields checks
+    raw = col.analysis_fields(got.records)
+    ids = None if raw is None else _ids(raw["analysis_id"])
+    if raw is None or ids is None:
+        # Not a plain list of records: unwrap, convert or raise naming the bad item.
+        got = rec.resolve(items, "analysis")
+        raw = col.analysis_fields(got.records)
+        assert raw is not None  # resolve returns plain dicts
+        ids = _strings(raw["analysis_id"])
+    spec = tuple(f for f in native.ANALYSIS if f[2] in _CONVERT and f[0] != "analysis_id")
+    return got, {**_typed(raw, spec), "analysis_id": ids, "people": col.people(raw)}
+
+
+def _as_read(items: list[object]) -> rec.Resolved:
+    """Items taken as they are: plain record dicts, no journal times."""
+    return rec.Resolved(cast("list[rec.Record]", items), None, None)
+
+
+def _native_columns(items: list[object], spec: native.Spec, id_column: str) -> Any:
+    """``native.read``, text wrapped for pandas; ``None`` unless every id is a non-empty string
+    (so that envelopes and bad records go the way that unwraps them or names them)."""
+    if _pa is None or _STR.storage != "pyarrow":
+        return None
+    columns = native.read(items, spec)
+    if columns is None or not col.nonempty(columns[id_column]):
+        return None
+    for name, _, kind in spec:
+        if kind == native.TEXT:
+            columns[name] = pd.arrays.ArrowStringArray(columns[name])
+    return columns
+
+
+def _typed(raw: dict[str, list[Any]], spec: native.Spec) -> dict[str, Any]:
+    """Column lists read in Python, converted as ``native.read`` gives them: ``(data, mask)``
+    pairs for numbers, pandas string arrays for text."""
+    return {name: _CONVERT[kind](raw[name]) for name, _, kind in spec}
+
+
+def _columns(typed: dict[str, Any], schema: Mapping[str, Any], **given: Any) -> dict[str, Any]:
+    """The schema's columns up to the journal ones: ``given``, else ``typed`` made pandas."""
+    wrap: dict[Any, Callable[[Any], Any]] = {
+        _STR: lambda t: t,
+        _INT: _int_array,
+        _FLOAT: _float_array,
+    }
     return {
-        name: given[name] if name in given else convert[dtype](raw[name])
+        name: given[name] if name in given else wrap[dtype](typed[name])
         for name, dtype in schema.items()
         if name not in _JOURNAL
     }
 
 
-def _status(status: pd.arrays.IntegerArray) -> pd.Categorical:
-    return pd.Categorical.from_codes(col.status_codes(_pair(status)), dtype=STATUS_DTYPE)
+def _status(status: col.Ints) -> pd.Categorical:
+    return pd.Categorical.from_codes(col.status_codes(status), dtype=STATUS_DTYPE)
 
 
-def _progress(values: list[Any]) -> pd.arrays.FloatingArray:
-    return pd.arrays.FloatingArray(*col.floats(values, clip=True))
+def _int_array(pair: col.Ints) -> pd.arrays.IntegerArray:
+    return pd.arrays.IntegerArray(*pair)
 
 
-def _ints(values: list[Any]) -> pd.arrays.IntegerArray:
-    return pd.arrays.IntegerArray(*col.ints(values, arrow=_pa is not None))
+def _float_array(pair: col.Floats) -> pd.arrays.FloatingArray:
+    return pd.arrays.FloatingArray(*pair)
 
 
-def _pair(array: pd.arrays.IntegerArray) -> col.Ints:
-    return array.to_numpy(np.int64, na_value=0), array.isna()
-
-
-def _floats(values: list[Any]) -> pd.arrays.FloatingArray:
-    return pd.arrays.FloatingArray(*col.floats(values))
+def _ints(values: list[Any]) -> col.Ints:
+    return col.ints(values, arrow=_pa is not None)
 
 
 def _strings(values: list[Any]) -> Any:
@@ -226,6 +275,9 @@ def _strings(values: list[Any]) -> Any:
         return pd.array(texts, dtype=_STR)
     except UnicodeEncodeError:  # lone surrogates survive json.loads but not UTF-8
         return pd.array(col.valid_utf8(texts), dtype=_STR)
+
+
+_CONVERT: Final = {native.INT: _ints, native.FLOAT: col.floats, native.TEXT: _strings}
 
 
 def _text(values: list[Any]) -> Any:
@@ -241,8 +293,14 @@ def _ids(values: list[Any]) -> Any:
     return pd.arrays.ArrowStringArray(arrow) if col.nonempty(arrow) else None
 
 
-def _ms_times(values: list[Any]) -> Any:
-    return _utc(col.ms_to_us(_pair(_ints(values))))
+def _no_blanks(text: Any) -> Any:
+    """A string array with its empty strings made null."""
+    blank = np.asarray((text == "").fillna(False), dtype=np.bool_)
+    if not blank.any():
+        return text
+    text = text.copy()
+    text[blank] = pd.NA
+    return text
 
 
 def _utc(us: col.Micros) -> Any:
