@@ -25,7 +25,7 @@ from headswap_nb._batch_state import (
     on_submitted,
     on_submitting,
 )
-from headswap_nb.errors import APIError, HeadswapError, SubmissionUnknownError
+from headswap_nb.errors import APIError, HeadswapError, JournalError, SubmissionUnknownError
 from headswap_nb.journal import Journal, JournalRecord
 from headswap_nb.models import Analysis
 
@@ -71,7 +71,11 @@ class AnalysisWork(BatchCore):
         journal = self._journal
         self._set(on_submitting(self._entries[url]), None)
         if journal is not None:
-            intent = journal.claim_intent(url)
+            try:
+                intent = journal.claim_intent(url)
+            except JournalError as exc:  # nothing was sent: safe to retry later
+                self._fail(url, f"not submitted: {exc}", None, unknown=False)
+                return
             if intent is None:  # another process sharing the journal owns this URL
                 self._adopt(url, journal)
                 return
@@ -92,8 +96,7 @@ class AnalysisWork(BatchCore):
             logger.exception("submit of %s raised unexpectedly", url)
             self._fail(url, f"{type(exc).__name__}: {exc}", None, unknown=True)
         else:
-            if journal is not None:
-                journal.record_submitted(self._intents[url], analysis)
+            self._journal_record(url, analysis, self._intents.get(url))
             new, kind = on_submitted(self._entries[url], analysis, now())
             self._set(new, kind)
             if url in self._cancel_requested:
@@ -125,8 +128,9 @@ class AnalysisWork(BatchCore):
 
     def _fail(self, url: str, message: str, code: int | None, *, unknown: bool) -> None:
         intent = self._intents.get(url)
-        if self._journal is not None and intent is not None:
-            self._journal.record_error(intent, message, unknown=unknown)
+        if intent is not None:
+            what = f"the failed submit of {url}"
+            self._journaled(what, lambda j: j.record_error(intent, message, unknown=unknown))
         self._cancel_requested.discard(url)
         new, kind = on_submit_error(
             self._entries[url], message, code=code, unknown=unknown, now=now()
@@ -168,8 +172,8 @@ class AnalysisWork(BatchCore):
         if not entry.state.is_active:  # cancelled while the GET was in flight
             return
         new, change = on_record(entry, analysis, now())
-        if change is not None and self._journal is not None:
-            self._journal.record_status(analysis)
+        if change is not None or url in self._unjournaled:
+            self._journal_record(url, analysis, None)
         self._set(new, change)
         if not new.state.is_terminal:
             self._schedule_poll(url, self._next_poll(url, analysis))

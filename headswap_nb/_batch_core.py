@@ -22,7 +22,13 @@ from headswap_nb._batch_poll import PollClock
 from headswap_nb._batch_scheduler import Scheduler
 from headswap_nb._batch_state import BatchEntry, BatchEvent, BatchSummary, Tally, backoff_delay
 from headswap_nb._task_state import TaskEntry
-from headswap_nb.errors import ProtocolError, RateLimitError, ServerError, TransportError
+from headswap_nb.errors import (
+    JournalError,
+    ProtocolError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+)
 from headswap_nb.journal import Journal
 from headswap_nb.models import Analysis, Task
 
@@ -99,6 +105,9 @@ class BatchCore:
         # Head-swap tasks, by the batch-local ``ref`` of each TaskEntry.
         self._task_entries: dict[int, TaskEntry] = {}
         self._task_intents: dict[int, int] = {}  # ref -> journal task intent id
+        # url or task key -> intent whose job id the journal could not take yet (retried at
+        # every poll of that job: until then a resume would report it as needing attention).
+        self._unjournaled: dict[Hashable, int] = {}
         self._task_waiters: dict[int, asyncio.Future[Task]] = {}  # create_task_async callers
         self._task_forced: set[int] = set()  # refs created with force=True
         self._task_refs = itertools.count(1)
@@ -152,8 +161,32 @@ class BatchCore:
 
     def _journal_state(self, url: str, state: str, error: str | None = None) -> None:
         intent = self._intents.get(url)
-        if self._journal is not None and intent is not None:
-            self._journal.record_state(intent, state, error=error)
+        if intent is not None:
+            what = f"the state {state} of {url}"
+            self._journaled(what, lambda j: j.record_state(intent, state, error=error))
+
+    def _journaled(self, what: str, write: Callable[[Journal], object]) -> bool:
+        """One journal write that must not stop the batch: a ``JournalError`` (file locked,
+        disk full...) is logged and reported as ``False``; tracking goes on in memory."""
+        if self._journal is None:
+            return True
+        try:
+            write(self._journal)
+        except JournalError as exc:
+            logger.error("%s was not journaled; the batch goes on in memory: %s", what, exc)
+            return False
+        return True
+
+    def _journal_record(self, key: Hashable, record: Analysis | Task, intent: int | None) -> None:
+        """Journal a job's new record, with its id first while that is owed: ``intent`` right
+        after the submit, or an earlier write that failed. A resume must find the id."""
+        owed = self._unjournaled.pop(key, intent)
+        of_url = f" of {key}" if isinstance(key, str) else ""  # a task's key is internal
+        what = f"{type(record).__name__.lower()} {record.id}{of_url}"
+        if owed is None:
+            self._journaled(f"the status of {what}", lambda j: _write_status(j, record))
+        elif not self._journaled(f"the id of {what}", lambda j: _write_id(j, owed, record)):
+            self._unjournaled[key] = owed
 
     def _poke(self) -> None:
         self._sched.poke()
@@ -177,3 +210,17 @@ class BatchCore:
         """Seconds until ``key``'s next poll under the batch's policy, given ``record``."""
         assert self._clock is not None
         return self._clock.next_delay(key, record, self._loop_time())
+
+
+def _write_status(journal: Journal, record: Analysis | Task) -> None:
+    if isinstance(record, Task):
+        journal.record_task_status(record)
+    else:
+        journal.record_status(record)
+
+
+def _write_id(journal: Journal, intent: int, record: Analysis | Task) -> None:
+    if isinstance(record, Task):
+        journal.record_task_submitted(intent, record)
+    else:
+        journal.record_submitted(intent, record)

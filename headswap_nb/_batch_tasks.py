@@ -31,6 +31,7 @@ from headswap_nb.errors import (
     APIError,
     HeadswapError,
     InvalidRequestError,
+    JournalError,
     SubmissionUnknownError,
 )
 from headswap_nb.models import Task
@@ -110,9 +111,13 @@ class TaskWork(BatchCore):
         self._set_task(entry, None)
         journal = self._journal
         if journal is not None:
-            claim = journal.claim_task_intent(
-                entry.url, entry.request.to_json(), force=ref in self._task_forced
-            )
+            try:
+                claim = journal.claim_task_intent(
+                    entry.url, entry.request.to_json(), force=ref in self._task_forced
+                )
+            except JournalError as exc:  # nothing was sent: safe to retry later
+                self._task_fail(ref, exc, unknown=False)
+                return
             if isinstance(claim, str):  # journaled by another process (or an earlier run)
                 refusal = InvalidRequestError(f"already created: {claim}", subject=entry.url)
                 self._task_fail(ref, refusal, unknown=False)
@@ -140,9 +145,7 @@ class TaskWork(BatchCore):
             logger.exception("create of a task on %s raised unexpectedly", entry.url)
             self._task_fail(ref, exc, unknown=True)
         else:
-            intent = self._task_intents.get(ref)
-            if journal is not None and intent is not None:
-                journal.record_task_submitted(intent, task)
+            self._journal_record(_key(ref), task, self._task_intents.get(ref))
             new, kind = on_task_created(self._task_entries[ref], task, now())
             self._set_task(new, kind)
             self._resolve(ref, task)
@@ -156,8 +159,11 @@ class TaskWork(BatchCore):
         message = str(exc) or type(exc).__name__
         code = exc.code if isinstance(exc, APIError) else None
         intent = self._task_intents.get(ref)
-        if self._journal is not None and intent is not None:
-            self._journal.record_task_error(intent, message, code=code, unknown=unknown)
+        if intent is not None:
+            what = f"the failed create of task {ref}"
+            self._journaled(
+                what, lambda j: j.record_task_error(intent, message, code=code, unknown=unknown)
+            )
         self._cancel_requested.discard(_key(ref))
         new, kind = on_task_error(
             self._task_entries[ref], message, code=code, unknown=unknown, now=now()
@@ -205,8 +211,8 @@ class TaskWork(BatchCore):
         if not entry.state.is_active:  # cancelled while the GET was in flight
             return
         new, change = on_task_record(entry, task, now())
-        if change is not None and self._journal is not None:
-            self._journal.record_task_status(task)
+        if change is not None or key in self._unjournaled:
+            self._journal_record(key, task, None)
         self._set_task(new, change)
         if not new.state.is_terminal:
             self._schedule_task_poll(ref, self._next_poll(key, task))
@@ -215,8 +221,9 @@ class TaskWork(BatchCore):
 
     def _journal_task_state(self, ref: int, state: str, error: str | None = None) -> None:
         intent = self._task_intents.get(ref)
-        if self._journal is not None and intent is not None:
-            self._journal.record_task_state(intent, state, error=error)
+        if intent is not None:
+            what = f"the state {state} of task {ref}"
+            self._journaled(what, lambda j: j.record_task_state(intent, state, error=error))
 
     def _cancel_task(self, ref: int) -> None:
         entry = self._task_entries[ref]

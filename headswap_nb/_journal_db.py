@@ -5,6 +5,9 @@ transaction that takes the write lock before reading (two kernels sharing a jour
 to ``busy_timeout`` for each other). WAL mode makes each commit atomic, so a killed process
 leaves a readable file. ``durable=True`` writes use ``synchronous=FULL`` (fsync per commit);
 status records use ``NORMAL``, which survives any process crash (journal.py explains why).
+
+Every SQLite failure (locked past the busy timeout, disk full, read-only, not a database)
+surfaces as ``JournalError`` naming the file, never as a bare ``sqlite3`` exception.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
+
+from headswap_nb.errors import JournalError
 
 __all__ = ["JournalStore", "as_datetime"]
 
@@ -35,15 +40,22 @@ class JournalStore:
     def __init__(self, path: str | os.PathLike[str], *, schema: str) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = sqlite3.connect(
-            self.path,
-            timeout=_BUSY_TIMEOUT_MS / 1000,
-            isolation_level=None,
-            check_same_thread=False,
-        )
-        self._conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._conn: sqlite3.Connection | None = None
         self._synchronous = ""
+        with self._failing_as("open"):
+            conn = sqlite3.connect(
+                self.path,
+                timeout=_BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+                conn.execute("PRAGMA journal_mode = WAL")  # fails first on a non-database file
+            except sqlite3.Error:
+                conn.close()
+                raise
+            self._conn = conn
         # DDL is idempotent (IF NOT EXISTS): older journals gain new tables on open.
         self._write(lambda c: c.executescript(schema) and None, durable=True, script=True)
 
@@ -63,7 +75,7 @@ class JournalStore:
     def _write(
         self, work: Callable[[sqlite3.Connection], _T], *, durable: bool, script: bool = False
     ) -> _T:
-        with self._lock:
+        with self._lock, self._failing_as("write to"):
             conn = self._connection()
             self._set_synchronous(conn, "FULL" if durable else "NORMAL")
             if script:  # executescript commits by itself
@@ -71,16 +83,26 @@ class JournalStore:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 result = work(conn)
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
             return result
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        with self._lock, self._failing_as("read"):
             yield self._connection()
+
+    @contextmanager
+    def _failing_as(self, doing: str) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise JournalError(
+                f"could not {doing} the journal {str(self.path)!r}: {exc}", path=str(self.path)
+            ) from exc
 
     def close(self) -> None:
         """Close the connection (idempotent). The file stays readable by anyone."""

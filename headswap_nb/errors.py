@@ -16,6 +16,7 @@
     │   ├── ConnectionError           refused, reset, dropped (also a builtins.ConnectionError)
     │   └── TimeoutError              connect/read/write timeout (also a builtins.TimeoutError)
     ├── SubmissionUnknownError        a billed submit may have reached the server, no answer came
+    ├── JournalError                  the journal file could not be written or read
     ├── JobFailedError                a job reached status 4 (only from raise_for_status)
     │   ├── AnalysisFailedError
     │   └── TaskFailedError
@@ -47,6 +48,7 @@ __all__ = [
     "InsufficientCreditsError",
     "InvalidRequestError",
     "JobFailedError",
+    "JournalError",
     "NotFoundError",
     "ProtocolError",
     "RateLimitError",
@@ -197,6 +199,19 @@ class SubmissionUnknownError(HeadswapError):
         super().__init__(message)
         self.video_url = video_url
         self.endpoint = endpoint
+
+
+class JournalError(HeadswapError, OSError):
+    """The SQLite journal could not be written or read: locked by another process past the
+    busy timeout, disk full, read-only, or not a journal. ``path`` is the file.
+
+    A ``Batch`` does not stop for it: it keeps tracking in memory, logs the failure and
+    writes an analysis or task id again at the next poll until the write succeeds.
+    """
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class JobFailedError(HeadswapError):

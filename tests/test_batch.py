@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import subprocess
 import sys
 import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from batch_fixtures import FakeClient, urls
@@ -27,6 +29,7 @@ from headswap_nb._batch_state import (
 )
 from headswap_nb.errors import (
     InvalidRequestError,
+    JournalError,
     NotFoundError,
     RateLimitError,
     ServerError,
@@ -543,3 +546,72 @@ def test_events_iterator_sees_events_from_the_moment_it_is_made(fake_client: Fak
 
     kinds = asyncio.run(main())
     assert kinds.count("submitted") == 2 and kinds[-1] == "done"
+
+
+# --- when the journal cannot be written -------------------------------------------------------
+
+
+def failing(times: int, real: Any) -> Any:
+    """``real``, raising ``JournalError`` on its first ``times`` calls (a locked or full disk)."""
+    calls = itertools.count()
+
+    def write(*args: Any, **kwargs: Any) -> Any:
+        if next(calls) < times:
+            raise JournalError("could not write to the journal: disk I/O error", path="j")
+        return real(*args, **kwargs)
+
+    return write
+
+
+def test_an_id_the_journal_refused_is_written_at_a_later_poll(
+    tmp_path: Path,
+    fake_client: FakeClient,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake_client.duration = 0.2  # several polls, so there is a later write to make
+    path = tmp_path / "batch.sqlite"
+    batch = Batch(urls(2), client=fake_client, poll=FAST, journal=path)  # type: ignore[arg-type]
+    journal = batch._journal
+    assert journal is not None
+    monkeypatch.setattr(journal, "record_submitted", failing(3, journal.record_submitted))
+    assert batch.run_sync().completed == 2  # tracking went on in memory
+    batch.close()
+    records = Journal(path).records()
+    assert all(r.analysis_id is not None and r.state == "completed" for r in records)
+    assert set(fake_client.submissions.values()) == {1}
+    assert "was not journaled; the batch goes on in memory" in caplog.text
+
+
+def test_no_submit_without_its_journal_intent(
+    tmp_path: Path, fake_client: FakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, path = urls(1)[0], tmp_path / "batch.sqlite"
+    batch = Batch([url], client=fake_client, poll=FAST, journal=path)  # type: ignore[arg-type]
+    journal = batch._journal
+    assert journal is not None
+    monkeypatch.setattr(journal, "claim_intent", failing(1, journal.claim_intent))
+    summary = batch.run_sync()
+    entry = batch.entry(url)
+    assert (summary.errors, entry.state) == (1, EntryState.ERROR)
+    assert "not submitted: could not write to the journal" in (entry.error or "")
+    assert fake_client.submissions == {}  # the intent must be durable before a billed POST
+    assert batch.retry_failed() == [url]  # nothing was sent, so a retry is safe
+    assert batch.run_sync().completed == 1 and fake_client.submissions[url] == 1
+    batch.close()
+    [record] = Journal(path).records()
+    assert (record.state, record.analysis_id is not None) == ("completed", True)
+
+
+def test_status_writes_that_fail_do_not_stop_the_batch(
+    tmp_path: Path, fake_client: FakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "batch.sqlite"
+    batch = Batch(urls(3), client=fake_client, poll=FAST, journal=path)  # type: ignore[arg-type]
+    journal = batch._journal
+    assert journal is not None
+    monkeypatch.setattr(journal, "record_status", failing(10**6, journal.record_status))
+    assert batch.run_sync().completed == 3
+    batch.close()
+    # The ids were written; only the status history is missing, which a resume re-polls.
+    assert all(r.analysis_id is not None for r in Journal(path).records())

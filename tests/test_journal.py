@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from headswap_nb import Journal
+from headswap_nb import Journal, JournalError, _journal_db
 from headswap_nb.models import Analysis
 
 REPO = Path(__file__).resolve().parent.parent
@@ -144,3 +144,29 @@ def test_killed_writer_leaves_a_readable_journal(tmp_path: Path) -> None:
     assert len(own) >= 50
     # Every intent is either still without an id (needs attention) or has its id.
     assert all(r.analysis_id is not None or r.needs_attention for r in own)
+
+
+def test_a_locked_journal_raises_a_journal_error_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_journal_db, "_BUSY_TIMEOUT_MS", 50)
+    path = tmp_path / "j.sqlite"
+    with Journal(path) as journal:
+        intent = journal.record_intent("https://e/a.mp4")
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")  # another process holding the write lock
+        with pytest.raises(JournalError, match="locked") as raised:
+            journal.record_submitted(intent, analysis(1, url="https://e/a.mp4"))
+        assert raised.value.path == str(path) and str(path) in str(raised.value)
+        assert isinstance(raised.value, OSError)
+        other.execute("ROLLBACK")
+        other.close()
+        journal.record_submitted(intent, analysis(1, url="https://e/a.mp4"))  # usable again
+        assert [r.analysis_id for r in journal.records()] == [f"{1:024x}"]
+
+
+def test_a_file_that_is_not_a_journal_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("not a database, just some notes that happen to be long enough\n" * 20)
+    with pytest.raises(JournalError, match="could not open the journal"):
+        Journal(path)

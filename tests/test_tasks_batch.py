@@ -18,6 +18,7 @@ from headswap_nb import (
     InsufficientCreditsError,
     InvalidRequestError,
     Journal,
+    JournalError,
 )
 from headswap_nb.polling import PollPolicy
 
@@ -261,3 +262,34 @@ def test_a_completed_task_without_output_url_keeps_being_polled() -> None:
         "task_completed",
         "https://o.test/r.mp4",
     )
+
+
+def test_a_journal_that_cannot_be_written_never_costs_a_task(sim: Any, tmp_path: Path) -> None:
+    url = video("journal", task_time=5)  # a few polls
+    path = tmp_path / "j.sqlite"
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise JournalError("could not write to the journal: database or disk is full", path="j")
+
+    async def body(batch: Batch) -> None:
+        journal = batch._journal
+        assert journal is not None
+        real_claim, real_id = journal.claim_task_intent, journal.record_task_submitted
+        journal.claim_task_intent = refuse  # type: ignore[method-assign]
+        with pytest.raises(JournalError, match="disk is full"):  # refused before the POST
+            await batch.create_task_async(url, {0: face(sim)})
+        assert task_requests(sim) == 0
+        journal.claim_task_intent = real_claim  # type: ignore[method-assign]
+        journal.record_task_submitted = refuse  # type: ignore[method-assign]
+        entry = batch.create_task(url, {0: face(sim)}, force=True)
+        await asyncio.sleep(0.1)  # created; its id write failed; polls go on
+        journal.record_task_submitted = real_id  # type: ignore[method-assign]
+        await batch.wait()
+        (done,) = [t for t in batch.tasks if t.ref == entry.ref]
+        assert done.state is EntryState.COMPLETED
+
+    run(sim, body, [url], journal=path)
+    assert task_requests(sim) == 1
+    with Journal(path) as journal:
+        records = journal.task_records()
+        assert [r.task_id is not None for r in records] == [True]  # the refused one left no row
