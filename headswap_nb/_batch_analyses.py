@@ -118,7 +118,14 @@ class AnalysisWork(BatchCore):
             self._journal_state(url, "cancelled")
 
     def _adopt(self, url: str, journal: Journal) -> None:
-        record = next((r for r in journal.records() if r.url == url), None)
+        try:
+            record = next((r for r in journal.records() if r.url == url), None)
+        except JournalError as exc:  # journaled as sent, but unreadable now: do not resend
+            message = f"the journal has it as submitted, but cannot be read: {exc}"
+            self._set(
+                *on_submit_error(self._entries[url], message, code=None, unknown=True, now=now())
+            )
+            return
         entry = restore_entry(url, record)
         if record is not None:
             self._intents[url] = record.intent_id
@@ -187,6 +194,8 @@ class AnalysisWork(BatchCore):
                 new = replace(entry, state=EntryState.QUEUED, error=None, finished_at=None)
                 self._schedule_poll(url, 0.0)
             elif entry.state in (EntryState.FAILED, EntryState.ERROR):
+                if not self._settle_id(url):  # the failed analysis must be on record first
+                    continue
                 new = BatchEntry(url, attempts=entry.attempts)
                 # The new attempt gets its own journal intent; until it is claimed, nothing
                 # (e.g. a cancel) may write over the previous attempt's row.

@@ -105,9 +105,9 @@ class BatchCore:
         # Head-swap tasks, by the batch-local ``ref`` of each TaskEntry.
         self._task_entries: dict[int, TaskEntry] = {}
         self._task_intents: dict[int, int] = {}  # ref -> journal task intent id
-        # url or task key -> intent whose job id the journal could not take yet (retried at
-        # every poll of that job: until then a resume would report it as needing attention).
-        self._unjournaled: dict[Hashable, int] = {}
+        # url or task key -> (intent, newest record) whose job id the journal could not take
+        # yet: retried at every poll of that job, at the end of a run and on close.
+        self._unjournaled: dict[Hashable, tuple[int, Analysis | Task]] = {}
         self._task_waiters: dict[int, asyncio.Future[Task]] = {}  # create_task_async callers
         self._task_forced: set[int] = set()  # refs created with force=True
         self._task_refs = itertools.count(1)
@@ -161,13 +161,15 @@ class BatchCore:
 
     def _journal_state(self, url: str, state: str, error: str | None = None) -> None:
         intent = self._intents.get(url)
-        if intent is not None:
+        # A state on a row whose id is owed would make it look never sent: id first.
+        if intent is not None and self._settle_id(url):
             what = f"the state {state} of {url}"
             self._journaled(what, lambda j: j.record_state(intent, state, error=error))
 
     def _journaled(self, what: str, write: Callable[[Journal], object]) -> bool:
         """One journal write that must not stop the batch: a ``JournalError`` (file locked,
-        disk full...) is logged and reported as ``False``; tracking goes on in memory."""
+        disk full, journal closed...) is logged and reported as ``False``; tracking goes on
+        in memory."""
         if self._journal is None:
             return True
         try:
@@ -178,15 +180,48 @@ class BatchCore:
         return True
 
     def _journal_record(self, key: Hashable, record: Analysis | Task, intent: int | None) -> None:
-        """Journal a job's new record, with its id first while that is owed: ``intent`` right
-        after the submit, or an earlier write that failed. A resume must find the id."""
-        owed = self._unjournaled.pop(key, intent)
-        of_url = f" of {key}" if isinstance(key, str) else ""  # a task's key is internal
-        what = f"{type(record).__name__.lower()} {record.id}{of_url}"
+        """Journal a job's new record: with its id, right after the submit (``intent``) and
+        for as long as an earlier id write failed; otherwise as a status record."""
+        owed = self._unjournaled.get(key)
+        if intent is None:
+            if owed is None:
+                what = f"the status of {_job(key, record)}"
+                self._journaled(what, lambda j: _write_status(j, record))
+                return
+            intent = owed[0]
+        elif owed is not None:  # cannot happen: a retry waits until the id is settled
+            logger.error("the id of %s was never journaled", _job(key, owed[1]))
+        self._unjournaled[key] = (intent, record)
+        self._settle_id(key)
+
+    def _settle_id(self, key: Hashable) -> bool:
+        """Write the id owed for ``key`` (with the newest record); True once none is owed.
+
+        Until then nothing else is written on that intent's row, and the job may not be
+        submitted again: on a resume the row reads as "may exist on the server"."""
+        owed = self._unjournaled.get(key)
         if owed is None:
-            self._journaled(f"the status of {what}", lambda j: _write_status(j, record))
-        elif not self._journaled(f"the id of {what}", lambda j: _write_id(j, owed, record)):
-            self._unjournaled[key] = owed
+            return True
+        intent, record = owed
+        if not self._journaled(
+            f"the id of {_job(key, record)}", lambda j: _write_id(j, intent, record)
+        ):
+            return False
+        del self._unjournaled[key]
+        return True
+
+    def _settle_ids(self, *, last: bool = False) -> None:
+        """Try every owed id again (at the end of a run and on close); on the ``last`` try,
+        name each one the journal never took, so that it can be noted by hand."""
+        for key in list(self._unjournaled):
+            self._settle_id(key)
+        if last:
+            for key, (_, record) in self._unjournaled.items():
+                logger.error(
+                    "the journal never took the id of %s; a resume will show it as needing "
+                    "attention (it exists on the server)",
+                    _job(key, record),
+                )
 
     def _poke(self) -> None:
         self._sched.poke()
@@ -224,3 +259,8 @@ def _write_id(journal: Journal, intent: int, record: Analysis | Task) -> None:
         journal.record_task_submitted(intent, record)
     else:
         journal.record_submitted(intent, record)
+
+
+def _job(key: Hashable, record: Analysis | Task) -> str:
+    of_url = f" of {key}" if isinstance(key, str) else ""  # a task's key is internal
+    return f"{type(record).__name__.lower()} {record.id}{of_url}"

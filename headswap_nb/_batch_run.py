@@ -74,6 +74,7 @@ class RunModes(BatchCore):
             await self._sched.run()
         finally:
             self._abandon_waiters()
+            self._settle_ids()  # a job finished at its submit answer is never polled
         summary = self.summary
         self._emit("done", None)
         return summary
@@ -97,6 +98,7 @@ class RunModes(BatchCore):
             self._runner.cancel()
             await asyncio.gather(self._runner, return_exceptions=True)
         await self._close_client()
+        self._settle_ids(last=True)
         if self._owns_journal and self._journal is not None:
             self._journal.close()
         self._closed = True

@@ -221,7 +221,7 @@ class TaskWork(BatchCore):
 
     def _journal_task_state(self, ref: int, state: str, error: str | None = None) -> None:
         intent = self._task_intents.get(ref)
-        if intent is not None:
+        if intent is not None and self._settle_id(_key(ref)):  # id first (see _journal_state)
             what = f"the state {state} of task {ref}"
             self._journaled(what, lambda j: j.record_task_state(intent, state, error=error))
 
@@ -251,6 +251,8 @@ class TaskWork(BatchCore):
             elif entry.state is EntryState.FAILED or (
                 entry.state is EntryState.ERROR and entry.task_id is None
             ):
+                if not self._settle_id(_key(ref)):  # its task must be on record first
+                    continue
                 new = TaskEntry(
                     entry.url, mappings=entry.mappings, resolution=entry.resolution,
                     model_name=entry.model_name, keep_original_sound=entry.keep_original_sound,

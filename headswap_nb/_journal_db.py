@@ -16,7 +16,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
@@ -57,14 +57,18 @@ class JournalStore:
                 raise
             self._conn = conn
         # DDL is idempotent (IF NOT EXISTS): older journals gain new tables on open.
-        self._write(lambda c: c.executescript(schema) and None, durable=True, script=True)
+        try:
+            self._write(lambda c: c.executescript(schema) and None, durable=True, script=True)
+        except JournalError:  # e.g. a file with tables of other shapes: not a journal of ours
+            self.close()
+            raise
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.path)!r})"
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            raise ValueError(f"{self!r} is closed")
+            raise JournalError(f"the journal {str(self.path)!r} is closed", path=str(self.path))
         return self._conn
 
     def _set_synchronous(self, conn: sqlite3.Connection, level: str) -> None:
@@ -86,7 +90,8 @@ class JournalStore:
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                    with suppress(sqlite3.Error):  # the first error is the one to report
+                        conn.execute("ROLLBACK")
                 raise
             return result
 

@@ -77,7 +77,12 @@ class Batch(AnalysisWork, TaskWork, RunModes):
         )
         parsed = parse_urls(_source(urls))
         self.rejected = parsed.rejected
-        self._add(parsed.valid)
+        try:
+            self._add(parsed.valid)
+        except BaseException:  # e.g. an unreadable journal: close the one we opened
+            if self._owns_journal and self._journal is not None:
+                self._journal.close()
+            raise
 
     # --- views ----------------------------------------------------------------------------
 
@@ -252,14 +257,19 @@ class Batch(AnalysisWork, TaskWork, RunModes):
         unless ``retry_failed()`` / ``retry_failed_tasks()``.
         """
         held = journal if isinstance(journal, Journal) else Journal(journal)
-        batch = cls(
-            [r.url for r in held.records()],
-            client=client,
-            concurrency=concurrency,
-            poll=poll,
-            journal=held,
-            on_event=on_event,
-            max_polls_in_flight=max_polls_in_flight,
-        )
+        try:
+            batch = cls(
+                [r.url for r in held.records()],
+                client=client,
+                concurrency=concurrency,
+                poll=poll,
+                journal=held,
+                on_event=on_event,
+                max_polls_in_flight=max_polls_in_flight,
+            )
+        except BaseException:  # e.g. an unreadable journal: close the one we opened
+            if held is not journal:
+                held.close()
+            raise
         batch._owns_journal = not isinstance(journal, Journal)
         return batch

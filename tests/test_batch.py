@@ -615,3 +615,66 @@ def test_status_writes_that_fail_do_not_stop_the_batch(
     batch.close()
     # The ids were written; only the status history is missing, which a resume re-polls.
     assert all(r.analysis_id is not None for r in Journal(path).records())
+
+
+def test_an_owed_id_comes_before_any_other_write_on_its_row(
+    tmp_path: Path, fake_client: FakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, path = urls(1)[0], tmp_path / "batch.sqlite"
+    fake_client.poll_errors[f"{1:024x}"] = [NotFoundError("unknown id", code=1014)]
+    batch = Batch([url], client=fake_client, poll=FAST, journal=path)  # type: ignore[arg-type]
+    journal = batch._journal
+    assert journal is not None
+    refuse = failing(10**6, journal.record_submitted)
+    monkeypatch.setattr(journal, "record_submitted", refuse)
+    assert batch.run_sync().errors == 1  # the poll failed for good, the id still owed
+    # An "error" row without an id would read as never sent, and be sent again: not written.
+    [record] = Journal(path).records()
+    assert (record.analysis_id, record.needs_attention) == (None, True)
+    assert batch.retry_failed() == [url]  # it has an id: polled again, not sent again
+    assert batch.run_sync().completed == 1
+    monkeypatch.undo()  # the journal works again: the last try, at close, writes the id
+    batch.close()
+    [record] = Journal(path).records()
+    assert record.analysis_id == f"{1:024x}" and fake_client.submissions[url] == 1
+
+
+def test_a_job_done_at_its_submit_answer_gets_its_id_written_at_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, path = FakeClient(duration=0.0), tmp_path / "batch.sqlite"
+    batch = Batch(urls(2), client=client, poll=FAST, journal=path)  # type: ignore[arg-type]
+    journal = batch._journal
+    assert journal is not None
+    monkeypatch.setattr(journal, "record_submitted", failing(2, journal.record_submitted))
+    assert batch.run_sync().completed == 2  # never polled: both were done when submitted
+    batch.close()
+    assert [r.state for r in Journal(path).records()] == ["completed", "completed"]
+
+
+def test_a_journal_closed_under_a_running_batch_leaves_no_entry_stuck(
+    tmp_path: Path, fake_client: FakeClient
+) -> None:
+    with Journal(tmp_path / "batch.sqlite") as journal:
+        batch = Batch(urls(2), client=fake_client, poll=FAST, journal=journal)  # type: ignore[arg-type]
+    summary = batch.run_sync()
+    assert summary.errors == 2 and fake_client.submissions == {}
+    assert all("is closed" in (e.error or "") for e in batch.entries)
+
+
+def test_no_new_attempt_before_the_failed_one_is_on_record(
+    tmp_path: Path, fake_client: FakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, path = "https://e/fail.mp4", tmp_path / "batch.sqlite"
+    batch = Batch([url], client=fake_client, poll=FAST, journal=path)  # type: ignore[arg-type]
+    journal = batch._journal
+    assert journal is not None
+    monkeypatch.setattr(journal, "record_submitted", failing(10**6, journal.record_submitted))
+    assert batch.run_sync().failed == 1
+    assert batch.retry_failed() == []  # its id must reach the journal first
+    monkeypatch.undo()
+    assert batch.retry_failed() == [url]  # written now; the second attempt gets its own row
+    batch.run_sync()
+    batch.close()
+    records = Journal(path).records()
+    assert fake_client.submissions[url] == 2 and records[0].attempts == 2

@@ -49,7 +49,7 @@ def test_intent_then_id_then_statuses(tmp_path: Path) -> None:
     assert reopened.records() == [one, two]
     reopened.close()
     reopened.close()  # idempotent
-    with pytest.raises(ValueError, match="closed"):
+    with pytest.raises(JournalError, match="closed"):
         reopened.records()
 
 
