@@ -1,17 +1,19 @@
 /* One pass over a list of API record dicts, writing typed column buffers.
  *
  * The optional compiled half of headswap_nb.frames (see _frames_native.py, its only caller).
- * Pure Python reads the records column by column; each pass walks 100,000 scattered dicts
- * again, and the cache misses, not the interpreter, are what cost. Here every record is
- * visited once and every wanted value is written straight into flat buffers (int64,
- * float64, UTF-8 text with int64 offsets, and a null byte per row) that numpy and Arrow wrap
- * without copying.
+ * The pure-Python path makes a dozen C-level passes (map, itemgetter) over each block of
+ * records, builds lists of values, then converts each list; every one of those steps touches
+ * the scattered value objects again. Here every record is visited once and every wanted
+ * value is written straight into flat buffers (int64, float64, UTF-8 text with int64
+ * offsets, and a null byte per row) that numpy and Arrow wrap without copying.
  *
  * It is strict on purpose: it accepts only the plain shapes for which a strict reading and
  * the tolerant reading of headswap_nb._coerce agree (an exact int within int64, an exact
  * float or int for a float, an exact str that UTF-8 can hold, an exact list or dict, and
  * None or a missing key for null). On anything else it returns None and the caller takes
- * the careful pure-Python path, so both paths give the same frame by construction.
+ * the careful pure-Python path. NaN and infinities are stored as they are; the caller masks
+ * them, as the careful path does. tests/test_frames_native.py holds the two paths to the
+ * same frames.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -43,11 +45,13 @@ free_columns(column *columns, Py_ssize_t count)
 /* The values met on the way down the previous column's path, kept for the next column: the
  * paths are sorted so that neighbours share their prefix ("analysis_result", then its
  * "video_info"), and each dict is searched once a record instead of once a column. A strong
- * reference is held to each: a key's __eq__ may run Python code that changes the record. */
+ * reference is held to each, because a key's __eq__ may run Python code that changes the
+ * record, and releasing one may run a __del__ that changes the records list: fill() checks
+ * the list again after every release. */
 typedef struct {
     PyObject **held;  /* held[d]: the value after following d keys; held[0] is the record */
     Py_ssize_t known; /* held[0 .. known - 1] are set */
-    Py_ssize_t cut;   /* following key number `cut` gave None or nothing; 0 when no cut */
+    Py_ssize_t cut;   /* 1-based: following key number `cut` gave None or nothing; 0: none */
 } walk;
 
 /* Keep only held[0 .. keep - 1], the values after following the first keep - 1 keys. */
@@ -97,7 +101,7 @@ static int
 append_text(column *col, const char *bytes, Py_ssize_t size)
 {
     Py_ssize_t used = PyByteArray_GET_SIZE(col->text);
-    if (PyByteArray_Resize(col->text, used + size) < 0) { /* grows its storage geometrically */
+    if (PyByteArray_Resize(col->text, used + size) < 0) { /* amortised: it over-allocates */
         return -1;
     }
     memcpy(PyByteArray_AS_STRING(col->text) + used, bytes, (size_t)size);
@@ -112,7 +116,7 @@ store(column *col, Py_ssize_t row, PyObject *value)
     char *values = PyByteArray_AS_STRING(col->values);
     switch (col->kind) {
     case KIND_INT: {
-        if (!PyLong_CheckExact(value)) { /* bool is a subclass, so it lands here too */
+        if (!PyLong_CheckExact(value)) { /* a bool too: it is a subclass of int */
             return UNUSUAL;
         }
         int overflow = 0;
@@ -282,12 +286,12 @@ fill(PyObject *records, Py_ssize_t rows, column *columns, Py_ssize_t count)
         PyErr_NoMemory();
     }
     for (Py_ssize_t row = 0; row < rows && found == FOUND; row++) {
+        walk_back(&w, 0); /* may free the previous record, and run its __del__: then check */
         if (PyList_GET_SIZE(records) != rows) {
             PyErr_SetString(PyExc_RuntimeError, "the records list changed while being read");
             found = FAILED;
             break;
         }
-        walk_back(&w, 0);
         w.held[0] = PyList_GET_ITEM(records, row);
         Py_INCREF(w.held[0]);
         w.known = 1;
@@ -310,6 +314,10 @@ fill(PyObject *records, Py_ssize_t rows, column *columns, Py_ssize_t count)
     if (w.held != NULL) {
         walk_back(&w, 0);
         PyMem_Free(w.held);
+    }
+    if (found == FOUND && PyList_GET_SIZE(records) != rows) { /* grown during the last row */
+        PyErr_SetString(PyExc_RuntimeError, "the records list changed while being read");
+        found = FAILED;
     }
     PyMem_Free(shared);
     return found;

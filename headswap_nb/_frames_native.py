@@ -75,7 +75,7 @@ def read(records: list[Any], spec: Spec) -> dict[str, Any] | None:
     buffers = _cframes.columns(records, tuple((path, kind) for _, path, kind in spec))
     if buffers is None:
         return None
-    n = len(records)
+    n = len(buffers[0][1]) if buffers else len(records)  # the rows read, whatever came after
     out: dict[str, Any] = {}
     for (name, _, kind), (values, nulls, text) in zip(spec, buffers, strict=True):
         mask = np.frombuffer(nulls, dtype=np.bool_)

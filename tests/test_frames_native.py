@@ -246,3 +246,28 @@ def test_no_references_are_leaked_or_lost() -> None:
         assert native.read([record, record], native.ANALYSIS) is not None
         assert native.read([record, odd], native.ANALYSIS) is None  # bails half-way
     assert [sys.getrefcount(thing) for thing in watched] == before
+
+
+@needs_native
+def test_a_record_freed_between_rows_is_no_crash() -> None:
+    records: list[Any] = []
+
+    class Tripwire:
+        """Empties the list when the record holding it is freed (after its row was read)."""
+
+        def __del__(self) -> None:
+            records.clear()
+
+    class Swapper:
+        """Replaces the current record in the list, so that the batch holds the last ref."""
+
+        def __hash__(self) -> int:
+            return hash("status")
+
+        def __eq__(self, other: object) -> bool:
+            records[0] = {"_id": "r"}
+            return False
+
+    records += [{"_id": "a", Swapper(): 1, "trip": Tripwire()}, {"_id": "b"}, {"_id": "c"}]
+    with pytest.raises(RuntimeError, match="changed while being read"):
+        native.read(records, native.ANALYSIS)
