@@ -59,6 +59,13 @@ TASKS: Final[Spec] = tuple(
     (name, (key,), _TASK_KINDS.get(name, TEXT)) for name, key in col.TASK_KEYS.items()
 )
 """What ``tasks_dataframe`` reads: every column of ``_frames_columns.TASK_KEYS``."""
+PARENTS: Final[Spec] = (("analysis_id", ("_id",), TEXT), ("video_url", ("video_url",), TEXT))
+"""What ``people_dataframe`` reads of each analysis record."""
+PERSON: Final[Spec] = (
+    ("obj_id", ("obj_id",), INT), ("img_url", ("img_url",), TEXT),
+    ("media_type", ("media_type",), TEXT),
+)  # fmt: skip
+"""What ``people_dataframe`` reads of each ``analysis_result.media`` entry."""
 
 
 def available() -> bool:

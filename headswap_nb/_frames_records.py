@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any, NamedTuple, cast
 
 import numpy as np
@@ -35,6 +35,7 @@ Times = list[datetime | None]
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _NAT = np.iinfo(np.int64).min  # what numpy reads as NaT
 _EMPTY: dict[str, Any] = {}  # a malformed media entry: every lookup gives None
+_NOBODY: list[Any] = []  # what a missing or malformed media list reads as (never modified)
 _KINDS = {
     "analysis": (Analysis, "analysis"),
     "task": (Task, "task"),
@@ -117,20 +118,31 @@ def micros(moments: Times | None, n: int) -> NDArray[np.int64]:
     return np.array([_NAT if m is None else _micros(m) for m in moments], dtype=np.int64)
 
 
-def people_rows(records: list[Record]) -> list[list[Any]]:
-    """Five columns (``_id``, ``video_url``, obj_id, img_url, media_type), one media entry a row."""
-    rows: list[tuple[Any, ...]] = []
-    for rec in records:
-        result = rec.get("analysis_result")
-        media = result.get("media") if isinstance(result, Mapping) else None
-        for entry in media if isinstance(media, list) else ():
-            # A malformed entry still counts as a person in ``people``, so it gets a row.
-            entry = entry if isinstance(entry, Mapping) else _EMPTY
-            parts = (entry.get("obj_id"), entry.get("img_url"), entry.get("media_type"))
-            rows.append((rec.get("_id"), rec.get("video_url"), *parts))
-    if not rows:
-        return [[] for _ in range(5)]
-    return [list(column) for column in zip(*rows, strict=True)]
+def people_rows(records: list[Record]) -> tuple[NDArray[np.intp], list[Record]]:
+    """One row per media entry: the index of its record, and the entry as a plain dict.
+
+    A ``media`` that is not a list counts as nobody; an entry that is not an object still is
+    somebody (``people`` counts it), with nulls. Only whole-column C loops (``map``,
+    ``chain``) run per row: a Python loop per entry took 1 s for 100,000 analyses.
+    """
+    results = list(map(dict.get, records, repeat("analysis_result"), repeat(_EMPTY)))
+    if not set(map(type, results)) <= {dict}:
+        results = [_as_record(r) for r in results]
+    media = list(map(dict.get, results, repeat("media"), repeat(_NOBODY)))
+    if not set(map(type, media)) <= {list}:
+        media = [m if isinstance(m, list) else _NOBODY for m in media]
+    counts = np.fromiter(map(len, media), dtype=np.intp, count=len(media))
+    entries: list[Any] = list(chain.from_iterable(media))
+    if not set(map(type, entries)) <= {dict}:
+        entries = [_as_record(e) for e in entries]
+    return np.repeat(np.arange(len(records), dtype=np.intp), counts), entries
+
+
+def _as_record(value: object) -> Record:
+    """A nested object as a plain dict (for ``dict.get``); anything else as an empty one."""
+    if type(value) is dict:
+        return value
+    return dict(value) if isinstance(value, Mapping) else _EMPTY
 
 
 def valid_ids(ids: list[Any]) -> bool:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final, cast
 
 import numpy as np
@@ -110,15 +110,13 @@ def to_dataframe(records: object) -> pd.DataFrame:
 def people_dataframe(records: object) -> pd.DataFrame:
     """One row per ``analysis_result.media`` entry, in ``PEOPLE_SCHEMA`` (inputs as above)."""
     got = rec.records_of(records, "analysis")
-    ids, urls, obj_ids, images, kinds = rec.people_rows(got.records)
-    columns = [
-        _strings(ids),
-        _strings(urls),
-        _int_array(_ints(obj_ids)),
-        _strings(images),
-        _strings(kinds),
-    ]
-    return _new_frame(dict(zip(PEOPLE_SCHEMA, columns, strict=True)))
+    parents, entries = rec.people_rows(got.records)
+    # Each analysis' id and URL are read once, then repeated for each of its people.
+    analyses = _read(got.records, native.PARENTS)
+    people = _read(entries, native.PERSON)
+    columns = {name: analyses[name].take(parents) for name, _, _ in native.PARENTS}
+    columns |= {name: _to_pandas(PEOPLE_SCHEMA[name], people[name]) for name, _, _ in native.PERSON}
+    return _new_frame(columns)
 
 
 def tasks_dataframe(tasks: object) -> pd.DataFrame:
@@ -216,13 +214,23 @@ def _as_read(items: list[object]) -> rec.Resolved:
     return rec.Resolved(cast("list[rec.Record]", items), None, None)
 
 
-def _native_columns(items: list[object], spec: native.Spec, id_column: str) -> Any:
+def _read(records: list[Any], spec: native.Spec) -> dict[str, Any]:
+    """Typed columns of plain record dicts: compiled if it can, else read in Python."""
+    typed = _native_columns(records, spec, None)
+    if typed is None:
+        typed = _typed({name: col.get(records, path[0]) for name, path, _ in spec}, spec)
+    return typed
+
+
+def _native_columns(
+    items: list[Any], spec: native.Spec, id_column: str | None
+) -> dict[str, Any] | None:
     """``native.read``, text wrapped for pandas; ``None`` unless every id is a non-empty string
     (so that envelopes and bad records go the way that unwraps them or names them)."""
     if _pa is None or _STR.storage != "pyarrow":
         return None
     columns = native.read(items, spec)
-    if columns is None or not col.nonempty(columns[id_column]):
+    if columns is None or (id_column is not None and not col.nonempty(columns[id_column])):
         return None
     for name, _, kind in spec:
         if kind == native.TEXT:
@@ -238,16 +246,18 @@ def _typed(raw: dict[str, list[Any]], spec: native.Spec) -> dict[str, Any]:
 
 def _columns(typed: dict[str, Any], schema: Mapping[str, Any], **given: Any) -> dict[str, Any]:
     """The schema's columns up to the journal ones: ``given``, else ``typed`` made pandas."""
-    wrap: dict[Any, Callable[[Any], Any]] = {
-        _STR: lambda t: t,
-        _INT: _int_array,
-        _FLOAT: _float_array,
-    }
     return {
-        name: given[name] if name in given else wrap[dtype](typed[name])
+        name: given[name] if name in given else _to_pandas(dtype, typed[name])
         for name, dtype in schema.items()
         if name not in _JOURNAL
     }
+
+
+def _to_pandas(dtype: Any, typed: Any) -> Any:
+    """A typed column as the pandas array of ``dtype`` (text already is one)."""
+    if dtype is _INT:
+        return _int_array(typed)
+    return _float_array(typed) if dtype is _FLOAT else typed
 
 
 def _status(status: col.Ints) -> pd.Categorical:

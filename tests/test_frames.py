@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -15,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from headswap_nb import frames
+from headswap_nb._coerce import to_int, to_str
 from headswap_nb.models import Analysis, Status, Task
 
 # akool-api.md §4.1, §4.2, §4.3, §4.4 examples, verbatim.
@@ -273,6 +275,31 @@ def test_people_rows() -> None:
     assert df["img_url"].tolist() == ["https://example.com/previews/subject_0.png", pd.NA]
     assert df["analysis_id"].unique().tolist() == ["6a066d03625746c797390f55"]
     assert frames.to_dataframe([record])["people"].tolist() == [len(df)]
+
+
+TEXTS = ("img_url", "media_type")
+
+
+def people_the_plain_way(records: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The rule people_dataframe implements, one entry at a time (the reference)."""
+    rows = []
+    for record in records:
+        result = record.get("analysis_result")
+        media = result.get("media") if isinstance(result, Mapping) else None
+        for entry in media if isinstance(media, list) else []:
+            entry = entry if isinstance(entry, Mapping) else {}
+            person = [to_int(entry.get("obj_id")), *map(to_str, map(entry.get, TEXTS))]
+            rows.append((record["_id"], to_str(record.get("video_url")), *person))
+    return rows
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(RECORD, max_size=5))
+def test_people_follow_the_plain_rule_on_any_jsonish_records(records: list[dict[str, Any]]) -> None:
+    df = frames.people_dataframe(records)
+    got = [tuple(None if v is pd.NA else v for v in row) for row in df.itertuples(False, None)]
+    assert got == people_the_plain_way(records)
+    assert frames.to_dataframe(records)["people"].fillna(0).sum() == len(df)
 
 
 def test_tasks_frame() -> None:

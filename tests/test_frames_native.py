@@ -80,6 +80,8 @@ def test_usual_records_never_touch_the_python_path(monkeypatch: pytest.MonkeyPat
     assert analyses["people"].tolist() == [1, pd.NA, pd.NA]
     assert analyses["fps"].tolist() == [29.97, pd.NA, pd.NA]
     assert analyses["error_reason"].tolist() == ["success", pd.NA, "success"]
+    people = frames.people_dataframe([RECORD, submitted, RECORD])
+    assert people["obj_id"].tolist() == [0, 0] and people["analysis_id"].nunique() == 1
     tasks = frames.tasks_dataframe([TASK, {**TASK, "video_url": "", "status": 2}])
     assert tasks["output_url"].tolist() == ["https://example.com/out.mp4", pd.NA]
 
@@ -192,9 +194,12 @@ VIDEO = st.fixed_dictionaries(
     {}, optional={"width": plain(INT64), "height": plain(INT64), "fps": plain(FLOAT),
                   "frame_count": plain(INT64)},
 )  # fmt: skip
+PERSON = st.fixed_dictionaries(
+    {}, optional={"obj_id": plain(INT64), "img_url": plain(TEXT), "media_type": plain(TEXT)}
+)
 RESULT = st.fixed_dictionaries(
     {}, optional={"detected_objects": plain(INT64), "video_info": st.none() | VIDEO,
-                  "media": st.none() | st.lists(st.fixed_dictionaries({}), max_size=3)},
+                  "media": st.none() | st.lists(PERSON, max_size=3)},
 )  # fmt: skip
 PLAIN_RECORD = st.fixed_dictionaries(
     {"_id": st.text(min_size=1, max_size=4)},
@@ -215,7 +220,11 @@ PLAIN_TASK = st.fixed_dictionaries(
 def test_compiled_and_python_paths_give_the_same_frames(
     records: list[dict[str, Any]], tasks: list[dict[str, Any]]
 ) -> None:
-    for build, rows in ((frames.to_dataframe, records), (frames.tasks_dataframe, tasks)):
+    for build, rows in (
+        (frames.to_dataframe, records),
+        (frames.people_dataframe, records),
+        (frames.tasks_dataframe, tasks),
+    ):
         pd.testing.assert_frame_equal(build(rows), python_path(build, rows))
 
 
