@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from headswap_nb import _frames_native as native
-from headswap_nb.frames import to_dataframe
+from headswap_nb.frames import people_dataframe, to_dataframe
 
 INT_COLUMNS = ("status_code", "detected_objects", "people", "width", "height", "frame_count")
 BASE_MS = 1_778_806_019_014
@@ -145,6 +145,10 @@ def main() -> None:
     print(f"to_dataframe vs json_normalize: {base_wall / wall:.1f}× wall, "
           f"{base_cpu / cpu:.1f}× cpu (target ≥ 5×); "
           f"memory ratio {memory:.2f} (target ≤ 1)")  # fmt: skip
+
+    people_wall, _ = best_time(lambda: people_dataframe(records), args.repeats)
+    people = len(people_dataframe(records))
+    print(f"people_dataframe: {people:,} rows (one per detected person) in {people_wall:.3f} s")
 
     normalized = {
         "status_code": "status",

@@ -29,6 +29,7 @@ typedef struct {
     PyObject *values; /* bytearray: n int64 / float64 values, or n + 1 int64 text offsets */
     PyObject *nulls;  /* bytearray: n bytes, 1 where the value is null */
     PyObject *text;   /* KIND_STR: bytearray, the UTF-8 bytes of all values back to back */
+    Py_ssize_t text_len; /* bytes of `text` in use; the rest is room to grow into */
 } column;
 
 static void
@@ -100,11 +101,19 @@ lookup(walk *w, PyObject *path, Py_ssize_t shared, PyObject **out)
 static int
 append_text(column *col, const char *bytes, Py_ssize_t size)
 {
-    Py_ssize_t used = PyByteArray_GET_SIZE(col->text);
-    if (PyByteArray_Resize(col->text, used + size) < 0) { /* amortised: it over-allocates */
-        return -1;
+    Py_ssize_t room = PyByteArray_GET_SIZE(col->text);
+    if (col->text_len + size > room) {
+        /* Doubling: bytearray's own growth (1/8 at a time) copies megabytes dozens of times. */
+        Py_ssize_t grown = room > PY_SSIZE_T_MAX / 2 ? PY_SSIZE_T_MAX : room * 2;
+        if (grown < col->text_len + size) {
+            grown = col->text_len + size;
+        }
+        if (PyByteArray_Resize(col->text, grown < 4096 ? 4096 : grown) < 0) {
+            return -1;
+        }
     }
-    memcpy(PyByteArray_AS_STRING(col->text) + used, bytes, (size_t)size);
+    memcpy(PyByteArray_AS_STRING(col->text) + col->text_len, bytes, (size_t)size);
+    col->text_len += size;
     return 0;
 }
 
@@ -174,7 +183,7 @@ store(column *col, Py_ssize_t row, PyObject *value)
                 return FAILED;
             }
         }
-        ((int64_t *)values)[row + 1] = (int64_t)PyByteArray_GET_SIZE(col->text);
+        ((int64_t *)values)[row + 1] = (int64_t)col->text_len;
         return FOUND;
     }
     case KIND_LIST:
@@ -333,6 +342,10 @@ results(column *columns, Py_ssize_t count)
     for (Py_ssize_t i = 0; i < count; i++) {
         column *col = &columns[i];
         PyObject *text = col->kind == KIND_STR ? col->text : Py_None;
+        if (col->kind == KIND_STR && PyByteArray_Resize(text, col->text_len) < 0) { /* trim */
+            Py_DECREF(out);
+            return NULL;
+        }
         PyObject *item = PyTuple_Pack(3, col->values, col->nulls, text);
         if (item == NULL) {
             Py_DECREF(out);
