@@ -37,10 +37,9 @@ logger = logging.getLogger("headswap_nb.batch")
 class AnalysisWork(BatchCore):
     """Adds, submits and polls analyses (one entry per exact URL string)."""
 
-    def _add_urls(self, urls: Iterable[str]) -> None:
-        known: dict[str, JournalRecord] = {}
-        if self._journal is not None:
-            known = {r.url: r for r in self._journal.records()}
+    def _add_urls(self, urls: Iterable[str], records: list[JournalRecord]) -> None:
+        """Hold ``urls``, each restored from its latest journal record among ``records``."""
+        known = {r.url: r for r in records}
         for url in urls:
             record = known.get(url)
             entry = restore_entry(url, record)

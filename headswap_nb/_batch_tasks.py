@@ -18,6 +18,7 @@ from headswap_nb._batch_core import TRANSIENT, BatchCore, now, poll_trouble
 from headswap_nb._batch_restore import restore_task
 from headswap_nb._batch_scheduler import Step
 from headswap_nb._batch_state import EntryState
+from headswap_nb._journal_tasks import TaskJournalRecord
 from headswap_nb._task_state import (
     TaskEntry,
     check_task_request,
@@ -267,12 +268,11 @@ class TaskWork(BatchCore):
         self._poke()
         return retried
 
-    def _restore_tasks(self, urls: Collection[str]) -> None:
-        """Re-attach to the journal's tasks on ``urls``: poll those with an id, flag the rest."""
-        if self._journal is None:
-            return
+    def _restore_tasks(self, urls: Collection[str], records: list[TaskJournalRecord]) -> None:
+        """Re-attach to the journal's ``records`` of tasks on ``urls``: poll those with an id,
+        flag the rest."""
         held = set(self._task_intents.values())
-        for record in self._journal.task_records():
+        for record in records:
             if record.url in urls and record.intent_id not in held:
                 ref = next(self._task_refs)
                 self._task_intents[ref] = record.intent_id

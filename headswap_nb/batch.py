@@ -140,8 +140,12 @@ class Batch(AnalysisWork, TaskWork, RunModes):
         return ParsedUrls(new, parsed.rejected, parsed.duplicates + len(parsed.valid) - len(new))
 
     def _add(self, urls: tuple[str, ...]) -> None:
-        self._add_urls(urls)
-        self._restore_tasks(frozenset(urls))
+        # Both journal reads first: if one fails (JournalError), nothing was added.
+        journal = self._journal
+        analyses = [] if journal is None else journal.records()
+        tasks = [] if journal is None else journal.task_records()
+        self._add_urls(urls, analyses)
+        self._restore_tasks(frozenset(urls), tasks)
 
     def create_task(
         self,

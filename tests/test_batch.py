@@ -678,3 +678,18 @@ def test_no_new_attempt_before_the_failed_one_is_on_record(
     batch.close()
     records = Journal(path).records()
     assert fake_client.submissions[url] == 2 and records[0].attempts == 2
+
+
+def test_add_is_all_or_nothing_when_the_journal_cannot_be_read(
+    tmp_path: Path, fake_client: FakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = Batch(urls(1), client=fake_client, poll=FAST, journal=tmp_path / "b.sqlite")  # type: ignore[arg-type]
+    journal = batch._journal
+    assert journal is not None
+    monkeypatch.setattr(journal, "task_records", failing(1, journal.task_records))
+    with pytest.raises(JournalError):
+        batch.add(urls(3))
+    assert [e.url for e in batch.entries] == urls(1)  # nothing half-added
+    assert batch.add(urls(3)).valid == tuple(urls(3)[1:])  # the journal reads again
+    assert batch.run_sync().completed == 3
+    batch.close()
