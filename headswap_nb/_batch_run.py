@@ -9,6 +9,7 @@ and batch keeps updating while a cell waits.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sized
 
 from headswap_nb._batch_core import BatchCore
 from headswap_nb._batch_poll import PollClock
@@ -57,8 +58,15 @@ class RunModes(BatchCore):
             return asyncio.run(self._run_in_script())
         import nest_asyncio2  # lazily: patching asyncio is only needed inside a running loop
 
+        first = not hasattr(loop, "_nest_patched")
         nest_asyncio2.apply(loop)
-        return loop.run_until_complete(self.wait())
+        ready: Sized = getattr(loop, "_ready", ())
+        waiting = len(ready)
+        try:
+            return loop.run_until_complete(self.wait())
+        finally:
+            if first:
+                _keep_count(loop, ready, waiting)
 
     async def _run_in_script(self) -> BatchSummary:
         try:
@@ -112,3 +120,21 @@ class RunModes(BatchCore):
             asyncio.run(self.aclose())
             return
         self._closing = loop.create_task(self.aclose())
+
+
+def _keep_count(loop: asyncio.AbstractEventLoop, ready: Sized, waiting: int) -> None:
+    """Leave at least ``waiting`` handles ready, padding with no-ops.
+
+    The first ``run_sync`` in a running loop is called from inside the loop's own, not yet
+    patched ``_run_once``, which counted its ready handles before running us and pops
+    exactly that many afterwards. The nested run may have run some of them already, and
+    the kernel then died on "pop from an empty deque" (it did, in notebook 02, whenever a
+    board's timer was due in the same iteration). From the next iteration on the patched
+    ``_run_once`` runs, which checks.
+    """
+    for _ in range(waiting - len(ready)):
+        loop.call_soon(_nothing)
+
+
+def _nothing() -> None:
+    pass

@@ -314,6 +314,40 @@ def test_run_sync_inside_running_loop_keeps_other_tasks_running() -> None:
     assert completed == 5 and ticks >= 20
 
 
+def test_first_run_sync_in_a_busy_loop_does_not_kill_it() -> None:
+    # The first run_sync runs inside the loop's unpatched _run_once, which had counted the
+    # other ready handles (a board's timers, comm messages) and pops that many afterwards;
+    # the nested run had already run them: "pop from an empty deque" killed the kernel.
+    script = textwrap.dedent(
+        """
+        import asyncio, sys
+        sys.path.insert(0, "tests")
+        from batch_fixtures import FakeClient, urls
+        from headswap_nb import Batch
+        from headswap_nb.polling import PollPolicy
+
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        done = []
+
+        def cell():  # one handle of the running loop, as a notebook cell is
+            batch = Batch(urls(2), client=FakeClient(), poll=PollPolicy.fixed(0.01))
+            done.append(batch.run_sync().completed)
+            loop.call_soon(loop.stop)
+
+        loop.call_soon(cell)
+        for _ in range(20):  # ready in the same iteration as the cell
+            loop.call_soon(lambda: None)
+        loop.run_forever()
+        print(done[0])
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert (out.returncode, out.stdout.strip()) == (0, "2"), out.stderr[-2000:]
+
+
 def test_callback_exceptions_do_not_stop_the_batch(
     fake_client: FakeClient, caplog: pytest.LogCaptureFixture
 ) -> None:
