@@ -83,6 +83,8 @@ def _stalling(x: float, variant: int) -> float:
     stall_length = 0.2 + 0.2 * length_draw  # for 20–40 % of the processing time
     stall_start = (0.15 + 0.3 * start_draw) * (1 - stall_length)
     stall_end = stall_start + stall_length
+    if x >= 1.0:  # exactly: the interpolation below can land on 99.99999999999999
+        return 100.0
     if x <= stall_start:
         value = stall_level * x / stall_start
     elif x <= stall_end:
