@@ -293,3 +293,31 @@ def test_a_journal_that_cannot_be_written_never_costs_a_task(sim: Any, tmp_path:
     with Journal(path) as journal:
         records = journal.task_records()
         assert [r.task_id is not None for r in records] == [True]  # the refused one left no row
+
+
+def test_a_failed_task_is_not_created_again_before_its_id_is_on_record(
+    sim: Any, tmp_path: Path
+) -> None:
+    url = video("owed", task_time=2, task_fail=1)
+    path = tmp_path / "j.sqlite"
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise JournalError("could not write to the journal: disk I/O error", path="j")
+
+    async def body(batch: Batch) -> list[tuple[str, str | None]]:
+        journal = batch._journal
+        assert journal is not None
+        real = journal.record_task_submitted
+        journal.record_task_submitted = refuse  # type: ignore[method-assign]
+        batch.create_task(url, {0: face(sim)})
+        await batch.wait()
+        assert [t.state for t in batch.tasks] == [EntryState.FAILED]
+        assert batch.retry_failed_tasks() == []  # its id must reach the journal first
+        journal.record_task_submitted = real  # type: ignore[method-assign]
+        assert len(batch.retry_failed_tasks()) == 1  # written now: a second attempt, own row
+        await batch.wait()
+        return [(r.state, r.task_id) for r in journal.task_records()]
+
+    first, second = run(sim, body, [url], journal=path)
+    assert first[1] is not None and second[1] is not None and first[1] != second[1]
+    assert task_requests(sim) == 2
