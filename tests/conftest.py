@@ -8,7 +8,9 @@ servers the tests start on 127.0.0.1.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -27,7 +29,32 @@ from browser_fixtures import (  # noqa: F401
 )
 from client_fixtures import fake_time, make_client, mode  # noqa: F401
 
+if TYPE_CHECKING:
+    from headswap_nb.simulator import Simulator
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _simulator(request: pytest.FixtureRequest) -> Iterator[Simulator]:
+    """A simulator on 127.0.0.1 with the options of the closest ``sim`` marker
+    (``pytestmark = pytest.mark.sim(speed=40.0, seed=3)``), stopped after use."""
+    from headswap_nb.simulator import serve
+
+    marker = request.node.get_closest_marker("sim")
+    with serve(**(dict(marker.kwargs) if marker is not None else {})) as running:
+        yield running
+
+
+@pytest.fixture
+def sim(request: pytest.FixtureRequest) -> Iterator[Simulator]:
+    """A fresh simulator for this test (options: the ``sim`` marker)."""
+    yield from _simulator(request)
+
+
+@pytest.fixture(scope="module")
+def shared_sim(request: pytest.FixtureRequest) -> Iterator[Simulator]:
+    """One simulator for the whole module (options: the module's ``sim`` marker)."""
+    yield from _simulator(request)
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ simulator = pytest.importorskip("headswap_nb.simulator")
 REPO = Path(__file__).resolve().parent.parent
 N_URLS = 120
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sim(speed=10.0, seed=3)]
 
 
 def _urls() -> list[str]:
@@ -34,12 +33,6 @@ def _urls() -> list[str]:
         f"&fail={1 if i % 10 == 3 else 0}"
         for i in range(N_URLS)
     ]
-
-
-@pytest.fixture
-def sim() -> Iterator[Any]:
-    with simulator.serve(speed=10.0, seed=3) as running:
-        yield running
 
 
 def test_killed_kernel_then_rerun_submits_nothing_twice(sim: Any, tmp_path: Path) -> None:

@@ -15,9 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sim_helpers import ANALYZE, ANALYZE_DETAIL, GET_TOKEN, TASK_CREATE, TASK_DETAIL
 
-from headswap_nb.simulator import Simulator, serve
+from headswap_nb.simulator import Simulator
 
 KEY = "fuzz-hostile-key"
+pytestmark = pytest.mark.sim(speed=1000.0, api_key=KEY)
 PATHS = [ANALYZE, ANALYZE_DETAIL, TASK_CREATE, TASK_DETAIL, GET_TOKEN, "/", "/api/open/v4/x"]
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE", "PROPFIND", "X"]
 UVICORN_REJECT = "Invalid HTTP request received."
@@ -86,14 +87,8 @@ _SENT: list[int] = []
 
 
 @pytest.fixture(scope="module")
-def sim() -> Iterator[Simulator]:
-    with serve(speed=1000.0, api_key=KEY) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def client(sim: Simulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sim.base_url, timeout=10) as c:
+def client(shared_sim: Simulator) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=shared_sim.base_url, timeout=10) as c:
         yield c
 
 
@@ -148,10 +143,10 @@ def test_random_methods_headers_and_bodies_get_envelopes(
         assert isinstance(envelope.get("msg"), str) and envelope["msg"], envelope
 
 
-def test_still_serving_after_the_fuzz(client: httpx.Client, sim: Simulator) -> None:
+def test_still_serving_after_the_fuzz(client: httpx.Client, shared_sim: Simulator) -> None:
     # Runs after the property test in file order; also on its own it checks the baseline.
     _still_serving(client)
-    assert sim.running
+    assert shared_sim.running
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -162,11 +157,13 @@ def test_each_method_on_each_endpoint_then_still_serving(client: httpx.Client, m
     _still_serving(client)
 
 
-def test_garbage_on_the_socket_then_still_serving(client: httpx.Client, sim: Simulator) -> None:
+def test_garbage_on_the_socket_then_still_serving(
+    client: httpx.Client, shared_sim: Simulator
+) -> None:
     import socket
     from urllib.parse import urlsplit
 
-    parts = urlsplit(sim.base_url)
+    parts = urlsplit(shared_sim.base_url)
     for junk in (
         b"\x00\x01\x02 not http at all\r\n\r\n",
         b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",

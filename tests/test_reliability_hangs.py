@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -16,7 +16,9 @@ import pytest
 from headswap_nb import Client, PollPolicy
 from headswap_nb.client import AsyncClient
 from headswap_nb.errors import SubmissionUnknownError, TimeoutError
-from headswap_nb.simulator import FaultConfig, Simulator, serve
+from headswap_nb.simulator import FaultConfig, Simulator
+
+pytestmark = pytest.mark.sim(speed=40.0, seed=2, api_key="hang-test-key")
 
 HANGING = "https://example.com/hangs.mp4?hang=detail&duration=5&time=1&fail=0"
 NORMAL = [f"https://example.com/fine{i}.mp4?duration=5&time=1&fail=0" for i in range(3)]
@@ -34,12 +36,6 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
     ``asyncio.run`` fails in any test that runs after the first browser test."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coro).result()
-
-
-@pytest.fixture
-def sim() -> Iterator[Simulator]:
-    with serve(speed=40.0, seed=2, api_key="hang-test-key") as running:
-        yield running
 
 
 def test_sync_client_gives_up_on_a_hanging_read_with_a_clear_error(sim: Simulator) -> None:

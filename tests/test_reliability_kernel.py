@@ -18,7 +18,6 @@ import os
 import signal
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,9 +25,9 @@ import pytest
 pytest.importorskip("jupyter_client")
 from kernel_helpers import execute, journaled, start_kernel
 
-from headswap_nb.simulator import FaultConfig, Simulator, serve
+from headswap_nb.simulator import FaultConfig, Simulator
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sim(speed=10.0, seed=11)]
 
 N_URLS = 200
 
@@ -40,12 +39,6 @@ def _urls() -> list[str]:
         f"&fail={1 if i % 10 == 3 else 0}"
         for i in range(N_URLS)
     ]
-
-
-@pytest.fixture
-def sim() -> Iterator[Simulator]:
-    with serve(speed=10.0, seed=11) as running:
-        yield running
 
 
 def _without_id(path: Path) -> dict[str, str]:

@@ -42,9 +42,10 @@ from headswap_nb.errors import (
     TimeoutError,
     WaitTimeoutError,
 )
-from headswap_nb.simulator import FaultConfig, Simulator, serve
+from headswap_nb.simulator import FaultConfig, Simulator
 
 SENTINEL = f"hs-sentinel-{secrets.token_hex(8)}"
+pytestmark = pytest.mark.sim(speed=50.0, seed=9, api_key=SENTINEL)
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FAST = "?duration=5&queue=0&time=2&people=2"
 URLS = [f"https://example.com/secret{i}.mp4{FAST}&fail={int(i == 2)}" for i in range(4)]
@@ -63,12 +64,6 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 def assert_clean(where: str, content: str | bytes) -> None:
     data = content if isinstance(content, bytes) else content.encode("utf-8", "replace")
     assert SENTINEL.encode() not in data, f"the key leaked into {where}"
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[Simulator]:
-    with serve(speed=50.0, seed=9, api_key=SENTINEL) as running:
-        yield running
 
 
 @pytest.fixture
@@ -101,7 +96,7 @@ def debug_log(tmp_path: Path) -> Iterator[Path]:
 
 @pytest.mark.slow
 def test_quickstart_notebook_saved_with_widget_state_holds_no_key(
-    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    shared_sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import nbformat
     from nbclient import NotebookClient
@@ -116,7 +111,7 @@ def test_quickstart_notebook_saved_with_widget_state_holds_no_key(
         )
     )
     monkeypatch.setenv("AKOOL_API_KEY", SENTINEL)
-    monkeypatch.setenv("AKOOL_BASE_URL", sim.base_url)
+    monkeypatch.setenv("AKOOL_BASE_URL", shared_sim.base_url)
     monkeypatch.setenv("HEADSWAP_POLL_INTERVAL", "0.2")  # a quick run_sync
     NotebookClient(
         nb,
@@ -135,14 +130,14 @@ def test_quickstart_notebook_saved_with_widget_state_holds_no_key(
     assert "AKOOL_API_KEY" in printed  # the reprs name where the key came from, not the key
     for name in ("quickstart.csv", "quickstart.parquet"):
         assert_clean(name, (tmp_path / name).read_bytes())
-    assert sim.stats()["analyses_per_url"], "the notebook really used the simulator"
+    assert shared_sim.stats()["analyses_per_url"], "the notebook really used the simulator"
 
 
 # --- a journaled batch, DEBUG logs, exports, reprs, widget state ----------------------
 
 
 def test_batch_journal_logs_exports_and_reprs_hold_no_key(
-    sim: Simulator, tmp_path: Path, debug_log: Path, monkeypatch: pytest.MonkeyPatch
+    shared_sim: Simulator, tmp_path: Path, debug_log: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from headswap_nb.polling import PollPolicy
     from headswap_nb.widgets import AnalysisBoard
@@ -152,7 +147,7 @@ def test_batch_journal_logs_exports_and_reprs_hold_no_key(
     texts: dict[str, str | bytes] = {}
 
     async def main() -> None:
-        client = AsyncClient(api_key=SENTINEL, base_url=sim.base_url)
+        client = AsyncClient(api_key=SENTINEL, base_url=shared_sim.base_url)
         board = AnalysisBoard(client=client, poll=PollPolicy(interval=0.05, min_interval=0.02))
         batch = Batch(URLS, client=client, journal=journal, poll=PollPolicy.fixed(0.05))
         try:
@@ -189,7 +184,7 @@ def test_batch_journal_logs_exports_and_reprs_hold_no_key(
                     *(repr(r) for r in batch.journal.records()),  # type: ignore[union-attr]
                     repr(frame),
                     frames.to_html(frame),
-                    repr(sim),
+                    repr(shared_sim),
                     repr(hs.connection.describe(client)),
                 ]
             )
@@ -201,10 +196,10 @@ def test_batch_journal_logs_exports_and_reprs_hold_no_key(
 
     run_async(main())
     monkeypatch.setenv("AKOOL_API_KEY", SENTINEL)
-    monkeypatch.setenv("AKOOL_BASE_URL", sim.base_url)
+    monkeypatch.setenv("AKOOL_BASE_URL", shared_sim.base_url)
     with hs.connect() as from_env:
         texts["env client repr"] = repr(from_env) + repr(vars(from_env))
-        texts["env record"] = repr(from_env.get_analysis(next(iter(_ids(sim)))))
+        texts["env record"] = repr(from_env.get_analysis(next(iter(_ids(shared_sim)))))
     for sidecar in tmp_path.glob("journal.sqlite*"):
         texts[f"{sidecar.name} (closed)"] = sidecar.read_bytes()
     for export in ("analyses.csv", "analyses.parquet", "people.csv", "people.parquet"):
@@ -216,8 +211,8 @@ def test_batch_journal_logs_exports_and_reprs_hold_no_key(
         assert_clean(where, content)
 
 
-def _ids(sim: Simulator) -> list[str]:
-    return [a["_id"] for a in sim.stats()["analyses"]]
+def _ids(shared_sim: Simulator) -> list[str]:
+    return [a["_id"] for a in shared_sim.stats()["analyses"]]
 
 
 # --- every kind of error: str, repr, traceback ----------------------------------------
@@ -234,7 +229,7 @@ def _echoing(status: int, body: bytes) -> httpx.MockTransport:
     return httpx.MockTransport(lambda request: httpx.Response(status, content=body))
 
 
-def _provoke(sim: Simulator) -> dict[str, BaseException]:
+def _provoke(shared_sim: Simulator) -> dict[str, BaseException]:
     key = SENTINEL.encode()
     errors: dict[str, BaseException] = {}
 
@@ -248,7 +243,7 @@ def _provoke(sim: Simulator) -> dict[str, BaseException]:
 
     def client(**options: Any) -> Client:
         options.setdefault("api_key", SENTINEL)
-        options.setdefault("base_url", sim.base_url)
+        options.setdefault("base_url", shared_sim.base_url)
         options.setdefault("env", {})
         return Client(**options)
 
@@ -289,23 +284,23 @@ def _provoke(sim: Simulator) -> dict[str, BaseException]:
         "timeout",
         lambda: client(transport=httpx.MockTransport(timeout), max_retries=0).get_analysis(some_id),
     )
-    sim.set_faults(FaultConfig(drop=1.0, scope="submits"))
+    shared_sim.set_faults(FaultConfig(drop=1.0, scope="submits"))
     try:
         catch("submission unknown", lambda: ok.analyze("https://example.com/dropped.mp4"))
     finally:
-        sim.set_faults(FaultConfig())
-    sim.set_faults(FaultConfig(throttle_http=1.0, scope="reads", retry_after_seconds=0))
+        shared_sim.set_faults(FaultConfig())
+    shared_sim.set_faults(FaultConfig(throttle_http=1.0, scope="reads", retry_after_seconds=0))
     try:
         catch("rate limit", lambda: client(max_retries=0).get_analysis(some_id))
     finally:
-        sim.set_faults(FaultConfig())
+        shared_sim.set_faults(FaultConfig())
     catch("wait timeout", lambda: ok.wait_for_analysis(long_id, timeout=0))
     ok.close()
     return errors
 
 
-def test_no_error_text_repr_or_traceback_holds_the_key(sim: Simulator) -> None:
-    errors = _provoke(sim)
+def test_no_error_text_repr_or_traceback_holds_the_key(shared_sim: Simulator) -> None:
+    errors = _provoke(shared_sim)
     expected = {
         "wrong key 1101": AuthenticationError,
         "unknown id 1014": NotFoundError,

@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sim_helpers import ANALYZE, ANALYZE_DETAIL, GET_TOKEN, TASK_CREATE, TASK_DETAIL
 
-from headswap_nb.simulator import Simulator, serve
+from headswap_nb.simulator import Simulator
+
+pytestmark = pytest.mark.sim(speed=1000.0, api_key="fuzz-key")
 
 PATHS = [
     ANALYZE,
@@ -54,14 +56,8 @@ BODIES = st.one_of(
 
 
 @pytest.fixture(scope="module")
-def sim() -> Iterator[Simulator]:
-    with serve(speed=1000.0, api_key="fuzz-key") as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def client(sim: Simulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sim.base_url) as c:
+def client(shared_sim: Simulator) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=shared_sim.base_url) as c:
         yield c
 
 
@@ -137,12 +133,12 @@ def test_bad_json_gets_1003(client: httpx.Client, raw: bytes, fragment: str) -> 
 
 
 def test_a_crash_becomes_a_2001_envelope(
-    sim: Simulator, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+    shared_sim: Simulator, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sim.core.state, "submit_analysis", explode)
+    monkeypatch.setattr(shared_sim.core.state, "submit_analysis", explode)
     body = {"video_url": "https://e.com/v.mp4", "type": "head"}
     reply = client.post(ANALYZE, json=body, headers={"x-api-key": "fuzz-key"})
     assert reply.status_code == 500

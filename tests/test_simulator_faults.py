@@ -22,14 +22,10 @@ from headswap_nb.simulator import (
 )
 from headswap_nb.simulator.faults import choose_fault
 
+pytestmark = pytest.mark.sim(speed=1000.0)
+
 URL = "https://example.com/v.mp4?fail=0&people=1&duration=5"
 BODY = {"video_url": URL, "type": "head"}
-
-
-@pytest.fixture
-def sim() -> Iterator[Simulator]:
-    with serve(speed=1000.0) as running:
-        yield running
 
 
 @pytest.fixture

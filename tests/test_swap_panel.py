@@ -4,7 +4,6 @@ against the simulator; plus the pure parts (plain-word refusals, URL shortening,
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +15,9 @@ from widget_helpers import fast_poll, run_with_client, until
 from headswap_nb.errors import InvalidRequestError
 from headswap_nb.widgets import AnalysisBoard
 
+pytestmark = pytest.mark.sim(speed=40.0, seed=11)
+
 HINTS = "duration=5&queue=0.5&time=2&fail=0&task_queue=0.5&task_time=4&task_fail=0"
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[Any]:
-    from headswap_nb.simulator import serve
-
-    with serve(speed=40.0, seed=11) as simulator:
-        yield simulator
 
 
 async def _analysed(client: Any, *urls: str) -> AnalysisBoard:
@@ -35,12 +28,12 @@ async def _analysed(client: Any, *urls: str) -> AnalysisBoard:
     return board
 
 
-def _face(sim: Any, n: int) -> str:
-    return f"{sim.base_url}/_sim/media/faces/{n}.png"
+def _face(shared_sim: Any, n: int) -> str:
+    return f"{shared_sim.base_url}/_sim/media/faces/{n}.png"
 
 
-def _creates(sim: Any) -> int:
-    return int(sim.stats()["requests"].get("task_create", 0))
+def _creates(shared_sim: Any) -> int:
+    return int(shared_sim.stats()["requests"].get("task_create", 0))
 
 
 def _row(board: AnalysisBoard, url: str) -> Any:
@@ -56,7 +49,7 @@ def _task_row(board: AnalysisBoard) -> Any:
 
 
 def test_swap_from_a_row_creates_the_task_and_plays_the_output(
-    sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    shared_sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     url = f"https://example.com/swap/flow.mp4?people=2&{HINTS}"
@@ -92,29 +85,31 @@ def test_swap_from_a_row_creates_the_task_and_plays_the_output(
             assert all('class="hs-swap-preview" src="http' in c.preview.value for c in panel.cards)
             assert not panel.create.disabled and "0 of 2 people chosen" in panel.count.value
             for n, card in enumerate(panel.cards):
-                card.face.value = _face(sim, n + 3)
-                assert f'src="{_face(sim, n + 3)}"' in card.thumb.value and not card.error.value
+                card.face.value = _face(shared_sim, n + 3)
+                assert (
+                    f'src="{_face(shared_sim, n + 3)}"' in card.thumb.value and not card.error.value
+                )
             assert "2 of 2 people chosen" in panel.count.value
             panel.resolution.value = "480p"
-            before = _creates(sim)
+            before = _creates(shared_sim)
             monkeypatch.setattr(ipywidgets.Widget, "_send", counting_send)
             panel.create.click()
             sends.clear()  # from here on, only background updates
             (task,) = board.batch.tasks
             assert task.url == url  # the exact string of the analysis
-            assert task.mappings == ((0, _face(sim, 3)), (1, _face(sim, 4)))
+            assert task.mappings == ((0, _face(shared_sim, 3)), (1, _face(shared_sim, 4)))
             assert task.resolution == "480p" and task.keep_original_sound is True
             await until(lambda: board.batch.tasks[0].state.value == "completed", 30)
             await until(lambda: "hs-task-row-completed" in _task_row(board)._dom_classes)
             await until(lambda: not board.scheduler.pending)
             assert sum(sends) == 0, "background updates all go through the board's flushes"
-            assert _creates(sim) == before + 1
+            assert _creates(shared_sim) == before + 1
             done = board.batch.tasks[0]
             trow = _task_row(board)
             assert trow.bar.value == 100.0 and trow.bar.bar_style == "success"
             assert done.task_id is not None and done.task_id in trow.detail.value
             video = trow.output.value
-            assert done.output_url and done.output_url.startswith(sim.base_url)
+            assert done.output_url and done.output_url.startswith(shared_sim.base_url)
             assert f'<video controls preload="metadata" src="{done.output_url}"' in video
             assert 'class="hs-output-video"' in video and "download=" in video
             assert "Output links may expire — save the file if you need it later." in video
@@ -136,10 +131,10 @@ def test_swap_from_a_row_creates_the_task_and_plays_the_output(
             board.close()
             await asyncio.sleep(0.05)
 
-    run_with_client(body, sim)
+    run_with_client(body, shared_sim)
 
 
-def test_programmatic_create_and_failed_task_turns_red(sim: Any) -> None:
+def test_programmatic_create_and_failed_task_turns_red(shared_sim: Any) -> None:
     url = (
         f"https://example.com/swap/fails.mp4?people=1&{HINTS.replace('task_fail=0', 'task_fail=1')}"
     )
@@ -147,7 +142,7 @@ def test_programmatic_create_and_failed_task_turns_red(sim: Any) -> None:
     async def body(client: Any) -> None:
         board = await _analysed(client, url)
         try:
-            entry = board.create_task(url, {0: _face(sim, 1)}, resolution="720p")
+            entry = board.create_task(url, {0: _face(shared_sim, 1)}, resolution="720p")
             assert entry.state.value == "pending" and board.swap.url == url
             await until(lambda: board.batch.tasks[0].state.value == "failed", 30)
             await until(lambda: "hs-task-row-failed" in _task_row(board)._dom_classes)
@@ -161,13 +156,13 @@ def test_programmatic_create_and_failed_task_turns_red(sim: Any) -> None:
             board.close()
             await asyncio.sleep(0.05)
 
-    run_with_client(body, sim)
+    run_with_client(body, shared_sim)
 
 
 # --- bad input: inline errors, nothing sent ----------------------------------------------
 
 
-def test_bad_input_shows_inline_errors_and_sends_nothing(sim: Any) -> None:
+def test_bad_input_shows_inline_errors_and_sends_nothing(shared_sim: Any) -> None:
     six = f"https://example.com/swap/six.mp4?people=6&{HINTS}"
     slow = "https://example.com/swap/slow.mp4?duration=6&time=3000&fail=0"
 
@@ -175,7 +170,7 @@ def test_bad_input_shows_inline_errors_and_sends_nothing(sim: Any) -> None:
         board = AnalysisBoard(client=client, poll=fast_poll())
         board.submit([six, slow])
         await until(lambda: board.batch.entry(six).state.value == "completed")
-        before = _creates(sim)
+        before = _creates(shared_sim)
         panel = board.swap
         try:
             board.open_swap(six)
@@ -185,7 +180,7 @@ def test_bad_input_shows_inline_errors_and_sends_nothing(sim: Any) -> None:
             assert "Choose at least one person" in panel.problem.value
             # Six mappings: the count warns live, Create says why.
             for n, card in enumerate(panel.cards):
-                card.face.value = _face(sim, n)
+                card.face.value = _face(shared_sim, n)
             assert "clear 1 face field" in panel.count.value
             panel.create.click()
             assert (
@@ -202,25 +197,25 @@ def test_bad_input_shows_inline_errors_and_sends_nothing(sim: Any) -> None:
             assert "Nothing was sent" in panel.cards[1].error.value and not panel.problem.value
             # The same person twice (programmatic): shown under that person.
             with pytest.raises(InvalidRequestError):
-                board.create_task(six, [(0, _face(sim, 1)), (0, _face(sim, 2))])
+                board.create_task(six, [(0, _face(shared_sim, 1)), (0, _face(shared_sim, 2))])
             assert "mapped twice" in panel.cards[0].error.value
             # An analysis that is not completed.
             board.open_swap(slow)
             assert "not completed" in panel.problem.value and panel.create.disabled
             assert panel.cards == ()
             with pytest.raises(InvalidRequestError):
-                board.create_task(slow, {0: _face(sim, 1)})
+                board.create_task(slow, {0: _face(shared_sim, 1)})
             assert "not completed" in panel.problem.value
             # Unknown URL.
             board.open_swap("https://example.com/never-analysed.mp4")
             assert "analyse it first" in panel.problem.value
             await asyncio.sleep(0.2)
-            assert _creates(sim) == before and board.batch.tasks == ()
+            assert _creates(shared_sim) == before and board.batch.tasks == ()
         finally:
             board.close()
             await asyncio.sleep(0.05)
 
-    run_with_client(body, sim)
+    run_with_client(body, shared_sim)
 
 
 # --- server refusals in plain words ------------------------------------------------------
@@ -317,7 +312,7 @@ def test_row_url_keeps_host_and_file_name() -> None:
     assert long_name.endswith(".mp4")
 
 
-def test_concurrency_description_is_not_cut_off(sim: Any) -> None:
+def test_concurrency_description_is_not_cut_off(shared_sim: Any) -> None:
     async def body(client: Any) -> None:
         board = AnalysisBoard(client=client)
         try:
@@ -326,7 +321,7 @@ def test_concurrency_description_is_not_cut_off(sim: Any) -> None:
             board.close()
             await asyncio.sleep(0.05)
 
-    run_with_client(body, sim)
+    run_with_client(body, shared_sim)
 
 
 # --- downloads ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@ simulator over loopback (speed 50: one simulated second is 20 ms)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,16 +22,12 @@ from headswap_nb import (
 )
 from headswap_nb.polling import PollPolicy
 
+pytestmark = pytest.mark.sim(speed=50.0, seed=1)
+
 simulator = pytest.importorskip("headswap_nb.simulator")
 
 FAST = PollPolicy.fixed(0.02)
 T = TypeVar("T")
-
-
-@pytest.fixture
-def sim() -> Iterator[Any]:
-    with simulator.serve(speed=50.0, seed=1) as running:
-        yield running
 
 
 def video(tag: str, **hints: object) -> str:

@@ -19,17 +19,11 @@ from headswap_nb.widgets._present import TERMINAL_STATES, select_visible, short_
 from headswap_nb.widgets._sync import changes
 from headswap_nb.widgets.throttle import Coalescer
 
+pytestmark = pytest.mark.sim(speed=40.0, seed=3)
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FAST = "?duration=5&queue=0.5&time=4&fail=0"
 SENTINEL = "hs-sentinel-KEY-3f9c1e7a5b"
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[Any]:
-    from headswap_nb.simulator import serve
-
-    with serve(speed=40.0, seed=3) as simulator:
-        yield simulator
 
 
 def _settled(board: AnalysisBoard) -> Callable[[], bool]:
@@ -111,7 +105,7 @@ def test_import_headswap_nb_does_not_import_ipywidgets() -> None:
 # --- views -------------------------------------------------------------------------------
 
 
-def test_textarea_is_checked_live(sim: Any) -> None:
+def test_textarea_is_checked_live(shared_sim: Any) -> None:
     async def body(client: Any) -> None:
         board = AnalysisBoard(client=client)
         try:
@@ -132,40 +126,44 @@ def test_textarea_is_checked_live(sim: Any) -> None:
         finally:
             board.close()
 
-    run_with_client(body, sim)
+    run_with_client(body, shared_sim)
 
 
 def test_connection_from_environment_names_the_variable(
-    sim: Any, monkeypatch: pytest.MonkeyPatch
+    shared_sim: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("AKOOL_API_KEY", sim.api_key)
-    monkeypatch.setenv("AKOOL_BASE_URL", sim.base_url)
+    monkeypatch.setenv("AKOOL_API_KEY", shared_sim.api_key)
+    monkeypatch.setenv("AKOOL_BASE_URL", shared_sim.base_url)
 
     async def body(_: Any) -> None:
         board = AnalysisBoard()
         try:
             status = board.connection.status.value
-            assert "Simulator" in status and sim.base_url in status and "AKOOL_API_KEY" in status
-            assert sim.api_key not in status and sim.api_key not in repr(board)
+            assert (
+                "Simulator" in status
+                and shared_sim.base_url in status
+                and "AKOOL_API_KEY" in status
+            )
+            assert shared_sim.api_key not in status and shared_sim.api_key not in repr(board)
             assert board.connection.password not in _all_widgets(board.view)  # not offered
         finally:
             board.close()
             await asyncio.sleep(0.05)
 
-    run_with_client(body, sim)
+    run_with_client(body, shared_sim)
 
 
-def test_password_is_read_once_and_cleared(sim: Any) -> None:
+def test_password_is_read_once_and_cleared(shared_sim: Any) -> None:
     async def body(client: Any) -> None:
-        board = AnalysisBoard(client=client, api_base_url=sim.base_url, poll=fast_poll())
+        board = AnalysisBoard(client=client, api_base_url=shared_sim.base_url, poll=fast_poll())
         try:
             panel = board.connection
             assert panel.password in _all_widgets(board.view)  # offered: no env credential
-            panel.password.value = sim.api_key
+            panel.password.value = shared_sim.api_key
             panel.connect.click()
             assert panel.password.value == ""
             assert board.client is not None and board.client is not client
-            assert board.client.base_url == sim.base_url
+            assert board.client.base_url == shared_sim.base_url
             board.submit([f"https://example.com/after-connect.mp4{FAST}"])
             await until(_settled(board))
             assert board.batch.summary.completed == 1
@@ -173,7 +171,7 @@ def test_password_is_read_once_and_cleared(sim: Any) -> None:
             board.close()
             await asyncio.sleep(0.05)
 
-    run_with_client(body, sim)
+    run_with_client(body, shared_sim)
 
 
 def _all_widgets(root: Any) -> list[Any]:
@@ -184,7 +182,7 @@ def _all_widgets(root: Any) -> list[Any]:
 
 
 def test_board_runs_analyses_and_shows_results(
-    sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    shared_sim: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     good = [f"https://example.com/v{i}.mp4{FAST}&people=2" for i in range(3)]
@@ -235,10 +233,10 @@ def test_board_runs_analyses_and_shows_results(
             board.close()
             await asyncio.sleep(0.05)
 
-    run_with_client(body, sim)
+    run_with_client(body, shared_sim)
 
 
-def test_error_in_a_task_turns_only_its_row_red(sim: Any) -> None:
+def test_error_in_a_task_turns_only_its_row_red(shared_sim: Any) -> None:
     async def body(client: Any) -> None:
         original = client.analyze
 
@@ -261,10 +259,10 @@ def test_error_in_a_task_turns_only_its_row_red(sim: Any) -> None:
             board.close()
             await asyncio.sleep(0.05)
 
-    run_with_client(body, sim)
+    run_with_client(body, shared_sim)
 
 
-def test_cancel_and_close_stop_the_tasks(sim: Any) -> None:
+def test_cancel_and_close_stop_the_tasks(shared_sim: Any) -> None:
     async def body(client: Any) -> None:
         board = AnalysisBoard(client=client, poll=fast_poll())
         board.submit([f"https://example.com/slow{i}.mp4?duration=6&time=3000" for i in range(3)])
@@ -279,10 +277,10 @@ def test_cancel_and_close_stop_the_tasks(sim: Any) -> None:
         await asyncio.sleep(0.05)
         assert flusher.done()
 
-    run_with_client(body, sim)
+    run_with_client(body, shared_sim)
 
 
-def test_fallback_repr_without_widget_front_end(sim: Any) -> None:
+def test_fallback_repr_without_widget_front_end(shared_sim: Any) -> None:
     async def body(client: Any) -> None:
         board = AnalysisBoard(client=client, poll=fast_poll())
         try:
@@ -299,13 +297,13 @@ def test_fallback_repr_without_widget_front_end(sim: Any) -> None:
             board.close()
             await asyncio.sleep(0.05)
 
-    run_with_client(body, sim)
+    run_with_client(body, shared_sim)
 
 
 # --- throttling --------------------------------------------------------------------------
 
 
-def test_updates_are_coalesced(sim: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_updates_are_coalesced(shared_sim: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """200 fast analyses at concurrency 64: about 10 comm messages a second in total.
 
     Counted from the submit until the board has settled: every state update a widget sends
@@ -394,7 +392,7 @@ def test_updates_are_coalesced(sim: Any, monkeypatch: pytest.MonkeyPatch) -> Non
             board.close()
             await asyncio.sleep(0.05)
 
-    run_with_client(body, sim)
+    run_with_client(body, shared_sim)
 
 
 def _widget_parts(widget: Any) -> Iterator[Any]:
@@ -515,7 +513,9 @@ def test_saved_notebook_holds_no_credential(
     assert passwords and all(p.get("value", "") == "" for p in passwords)
 
 
-def test_a_board_on_the_same_journal_shows_and_resumes_everything(sim: Any, tmp_path: Path) -> None:
+def test_a_board_on_the_same_journal_shows_and_resumes_everything(
+    shared_sim: Any, tmp_path: Path
+) -> None:
     """After a kernel restart, a board opened on the same journal shows the earlier
     analyses, polls the unfinished ones again and never submits a URL twice."""
     journal = tmp_path / "board-journal.sqlite"
@@ -536,6 +536,6 @@ def test_a_board_on_the_same_journal_shows_and_resumes_everything(sim: Any, tmp_
         finally:
             second.close()
 
-    run_with_client(body, sim)
-    submissions = sim.stats()["submissions_per_url"]
+    run_with_client(body, shared_sim)
+    submissions = shared_sim.stats()["submissions_per_url"]
     assert [submissions[url] for url in urls] == [1, 1, 1]
