@@ -27,8 +27,8 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from headswap_nb._estimate import PROCESSING, Observation, processing_delay
 from headswap_nb.errors import ConfigurationError
+from headswap_nb.polling._estimate import PROCESSING, Observation, processing_delay
 
 __all__ = [
     "ENV_POLL_INTERVAL",
