@@ -18,7 +18,7 @@ import time
 import httpx
 
 from headswap_nb import Client
-from headswap_nb._api import ANALYZE_DETAIL_PATH
+from headswap_nb.client.protocol import ANALYZE_DETAIL_PATH
 from headswap_nb.simulator import serve
 
 

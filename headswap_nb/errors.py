@@ -32,10 +32,7 @@ Messages never contain credentials: the client redacts them before an error is b
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from headswap_nb.models import Analysis, Task
+from typing import Any
 
 __all__ = [
     "APIError",
@@ -224,9 +221,10 @@ class JobFailedError(HeadswapError):
 
 
 class AnalysisFailedError(JobFailedError):
-    """The analysis failed; ``analysis`` is the terminal record."""
+    """The analysis failed; ``analysis`` is the terminal record (an ``Analysis``: typed
+    loosely so that this module imports nothing of the package)."""
 
-    def __init__(self, analysis: Analysis) -> None:
+    def __init__(self, analysis: Any) -> None:
         super().__init__(
             f"analysis {analysis.id} of {analysis.video_url} failed: "
             f"{analysis.error_reason or 'no reason given'} (error_code={analysis.error_code})",
@@ -239,7 +237,7 @@ class AnalysisFailedError(JobFailedError):
 class TaskFailedError(JobFailedError):
     """The head-swap task failed; ``task`` is the terminal record."""
 
-    def __init__(self, task: Task) -> None:
+    def __init__(self, task: Any) -> None:
         super().__init__(
             f"task {task.id} failed: {task.error_reason or 'no reason given'} "
             f"(error_code={task.error_code})",
@@ -252,7 +250,7 @@ class TaskFailedError(JobFailedError):
 class WaitTimeoutError(HeadswapError, builtins.TimeoutError):
     """Waiting for a job gave up. ``subject`` is its id; ``last`` the last record seen."""
 
-    def __init__(self, message: str, *, subject: str, last: Analysis | Task | None) -> None:
+    def __init__(self, message: str, *, subject: str, last: Any) -> None:
         super().__init__(message)
         self.subject = subject
         self.last = last

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from headswap_nb._coerce import timestamp_from_ms, to_float, to_int, to_mapping, to_str
+from headswap_nb.errors import AnalysisFailedError, TaskFailedError
 
 __all__ = [
     "Analysis",
@@ -259,8 +260,6 @@ class Analysis:
     def raise_for_status(self) -> Analysis:
         """Raise ``AnalysisFailedError`` if the analysis failed; otherwise return ``self``."""
         if self.status is Status.FAILED:
-            from headswap_nb.errors import AnalysisFailedError
-
             raise AnalysisFailedError(self)
         return self
 
@@ -349,7 +348,5 @@ class Task:
     def raise_for_status(self) -> Task:
         """Raise ``TaskFailedError`` if the task failed; otherwise return ``self``."""
         if self.status is Status.FAILED:
-            from headswap_nb.errors import TaskFailedError
-
             raise TaskFailedError(self)
         return self

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from headswap_nb import Client, frames
+from headswap_nb.client.urls import parse_urls, video_url_problem
 from headswap_nb.errors import (
     APIError,
     HeadswapError,
@@ -27,8 +28,7 @@ from headswap_nb.errors import (
     SubmissionUnknownError,
 )
 from headswap_nb.models import Analysis, Task
-from headswap_nb.urls import parse_urls, video_url_problem
-from headswap_nb.widgets._present import badge_html, short_url
+from headswap_nb.widgets.present import badge_html, short_url
 
 KEY = "hs-sentinel-parser-5e1d0c"
 VIDEO = "https://example.com/a.mp4"

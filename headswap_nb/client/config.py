@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from headswap_nb._secret import Secret
+from headswap_nb.client.secret import Secret
 from headswap_nb.errors import ConfigurationError
 
 __all__ = [

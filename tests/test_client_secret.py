@@ -19,8 +19,8 @@ from client_fixtures import (
 )
 
 from headswap_nb import Client
-from headswap_nb._api import TOKEN_PATH
-from headswap_nb._secret import Secret
+from headswap_nb.client.protocol import TOKEN_PATH
+from headswap_nb.client.secret import Secret
 from headswap_nb.errors import ConfigurationError, HeadswapError
 
 TOKEN = "jwt-SENTINEL-token-abcdef"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from headswap_nb.client.urls import video_url_problem
 from headswap_nb.errors import InvalidRequestError
-from headswap_nb.urls import video_url_problem
 
 __all__ = ["RESOLUTIONS", "check_id", "check_url", "normalise_mappings"]
 

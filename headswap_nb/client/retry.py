@@ -10,15 +10,16 @@ Rules (issue "Retries"; akool-api.md §5 documents only code 1005 for throttling
   server explicitly throttled it (HTTP 429 / code 1005). Anything that may have been
   processed — read timeout, connection dropped after sending, 5xx, code 2001, a garbled
   answer — becomes ``SubmissionUnknownError``; it is never resent silently.
-* Backoff is exponential with full jitter; ``Retry-After`` wins when given, and a hint above
-  ``MAX_RETRY_AFTER`` seconds is raised instead of slept through.
+* Backoff is exponential with jitter (``backoff``, shared with the batch); ``Retry-After``
+  wins when given, and a hint above ``MAX_RETRY_AFTER`` seconds is raised instead of slept
+  through.
 """
 
 from __future__ import annotations
 
 import httpx
 
-from headswap_nb._api import Delivery, Failure, Problem, Request
+from headswap_nb.client.effects import Delivery, Failure, Problem, Request
 from headswap_nb.errors import (
     APIError,
     ConnectionError,
@@ -75,9 +76,15 @@ def classify_failure(failure: Failure, request: Request, url: str) -> Problem:
     return Problem(error, delivery)
 
 
-def backoff(attempt: int, jitter: float) -> float:
-    """Full-jitter exponential backoff: uniform in [0, min(cap, base·2^attempt)]."""
-    return jitter * min(BACKOFF_CAP, BACKOFF_BASE * 2.0**attempt)
+def backoff(
+    attempt: int, jitter: float, *, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP
+) -> float:
+    """The one backoff formula of the package (the client's retries and the batch's polls
+    after a failure): exponential, capped, with "equal jitter" — uniform in the upper half
+    of ``min(cap, base·2^attempt)``. ``jitter`` in [0, 1) is the caller's random draw: many
+    clients spread apart after an outage, and no retry comes back at once."""
+    delay = min(cap, base * 2.0 ** max(0, attempt))
+    return delay * (0.5 + 0.5 * min(1.0, max(0.0, jitter)))
 
 
 def _throttled(error: HeadswapError) -> bool:

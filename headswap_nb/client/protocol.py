@@ -1,30 +1,19 @@
-"""The pure core of the client: requests, effects, envelope parsing and error mapping.
+"""The API's wire contract, as pure functions: paths, the envelope and the error map.
 
-No I/O happens here. Every operation (see ``_flows``) is a *sans-I/O generator* that yields
-**effects** and receives their results:
-
-* ``Send(request, headers)`` → the shell performs the HTTP call and sends back a ``Reply``
-  (status, headers, body bytes) or a ``Failure`` wrapping the ``httpx.RequestError`` raised;
-* ``Sleep(seconds)`` → the shell sleeps (``time.sleep`` or ``asyncio.sleep``, injectable) and
-  sends back ``None``;
-* ``Notify(callback, record)`` → the shell calls ``callback(record)`` (awaiting an awaitable
-  result in the async shell) and sends back ``None``.
-
-The generator's return value is the operation's result; exceptions it raises are the
-operation's errors. ``Client`` and ``AsyncClient`` therefore contain no branching of their
-own: they only run effects, and differ only by ``await``.
+``interpret`` turns what came back (a ``Reply``) into the envelope of a success or a
+``Problem`` (our typed error plus whether the request was answered); ``api_error`` maps a
+business code (akool-api.md §6) to the exception tree of ``errors``. No I/O here.
 """
 
 from __future__ import annotations
 
 import email.utils
-import enum
 import json
-from collections.abc import Callable, Generator, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from headswap_nb._secret import Secret, redact
+from headswap_nb.client.effects import Delivery, Problem, Reply, Request
+from headswap_nb.client.secret import Secret, redact
 from headswap_nb.errors import (
     APIError,
     AuthenticationError,
@@ -37,23 +26,7 @@ from headswap_nb.errors import (
     ServerError,
 )
 
-__all__ = [
-    "Delivery",
-    "Effect",
-    "Failure",
-    "Flow",
-    "Notify",
-    "Problem",
-    "Reply",
-    "Request",
-    "Send",
-    "Sleep",
-    "interpret",
-    "parse_retry_after",
-    "snippet",
-]
-
-T = TypeVar("T")
+__all__ = ["api_error", "interpret", "parse_retry_after", "protocol_error", "snippet"]
 
 # Paths, akool-api.md §2.1 and §4.
 TOKEN_PATH = "/api/open/v3/getToken"
@@ -63,81 +36,6 @@ TASK_CREATE_PATH = "/api/open/v4/headswap/task/create"
 TASK_DETAIL_PATH = "/api/open/v4/headswap/task/detail"
 SUCCESS = 1000  # §3: success is decided only by the body's code
 SNIPPET_CHARS = 200
-
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    """One HTTP call, before authentication headers are added."""
-
-    method: str
-    path: str
-    subject: str | None
-    """The id or URL the call is about; copied into every error."""
-    params: Mapping[str, str] | None = None
-    json: Mapping[str, Any] | None = field(default=None, repr=False)  # getToken holds a secret
-    submit: bool = False
-    """A billed, non-idempotent submit (analyze, task/create): resent only when safe."""
-    authenticated: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Send:
-    """Effect: perform ``request`` with ``headers``; resume with a ``Reply`` or ``Failure``."""
-
-    request: Request
-    headers: Mapping[str, str] = field(repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Sleep:
-    """Effect: wait ``seconds``; resume with ``None``."""
-
-    seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class Notify:
-    """Effect: call ``callback(record)`` (awaiting it if it returns an awaitable)."""
-
-    callback: Callable[[Any], object]
-    record: object
-
-
-Effect = Send | Sleep | Notify
-Flow = Generator[Effect, object, T]
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """What came back over the wire."""
-
-    status: int
-    headers: Mapping[str, str]
-    content: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """No answer: the ``httpx.RequestError`` (or subclass) the transport raised."""
-
-    exc: Exception
-
-
-class Delivery(enum.Enum):
-    """Did a failed request reach the server? Decides whether a billed submit may be resent."""
-
-    NOT_SENT = "certainly not sent"
-    MAYBE_SENT = "possibly received by the server"
-    ANSWERED = "answered"
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A failed attempt, classified for the retry decision (see ``_retry``)."""
-
-    error: HeadswapError
-    delivery: Delivery
-    retry_after: float | None = None
 
 
 # --- error mapping ----------------------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from headswap_nb.urls import parse_urls, video_url_problem
+from headswap_nb.client.urls import parse_urls, video_url_problem
 
 
 @pytest.mark.parametrize(

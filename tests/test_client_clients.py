@@ -26,7 +26,7 @@ from client_fixtures import (
 
 import headswap_nb
 from headswap_nb import AsyncClient, Client, PollPolicy
-from headswap_nb._api import ANALYZE_DETAIL_PATH, TOKEN_PATH
+from headswap_nb.client.protocol import ANALYZE_DETAIL_PATH, TOKEN_PATH
 from headswap_nb.errors import (
     APIError,
     AuthenticationError,
@@ -85,7 +85,7 @@ def test_analyze_request_shape(make_client: MakeClient) -> None:
     (request,) = rec.requests
     assert (
         request.method == "POST"
-        and str(request.url) == f"https://api.test{headswap_nb._api.ANALYZE_PATH}"
+        and str(request.url) == f"https://api.test{headswap_nb.client.protocol.ANALYZE_PATH}"
     )
     assert json.loads(request.content) == {"video_url": VIDEO, "type": "head"}
     assert request.headers["x-api-key"] == SENTINEL_KEY
