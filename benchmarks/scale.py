@@ -30,8 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sharded_transport import ShardedTransport
+
 from headswap_nb import Batch, BatchEntry, BatchEvent
-from headswap_nb._http_pool import ShardedTransport
 from headswap_nb.client import AsyncClient
 
 API_KEY = "scale-benchmark-key-not-secret"

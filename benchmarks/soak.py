@@ -281,7 +281,9 @@ def _run_async(coro: Coroutine[Any, Any, T]) -> T:
 def _journal_ids(path: Path) -> set[str]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        rows = conn.execute("SELECT analysis_id FROM intents WHERE analysis_id IS NOT NULL")
+        rows = conn.execute(
+            "SELECT job_id FROM jobs WHERE kind = 'analysis' AND job_id IS NOT NULL"
+        )
         return {row[0] for row in rows}
     finally:
         conn.close()

@@ -28,7 +28,7 @@ from headswap_nb.errors import (
     TransportError,
     WaitTimeoutError,
 )
-from headswap_nb.journal import Journal
+from headswap_nb.jobs import JobEntry, Journal
 from headswap_nb.models import Analysis, AnalysisResult, Person, Status, Task, VideoInfo
 from headswap_nb.polling import PollPolicy
 
@@ -82,6 +82,7 @@ __all__ = [
     "HeadswapError",
     "InsufficientCreditsError",
     "InvalidRequestError",
+    "JobEntry",
     "Journal",
     "JournalError",
     "NotFoundError",

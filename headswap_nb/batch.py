@@ -1,17 +1,15 @@
-"""Many analyses — and the head-swap tasks made from them — at once: bounded submits, one
-shared poll scheduler, events, a durable journal.
+"""``Batch``: many analyses — and the head-swap tasks made from them — at once.
 
-``Batch`` is a thin asyncio shell over pure cores (``_batch_state``, ``_task_state``). One
-scheduler loop (``_batch_scheduler``) starts at most ``concurrency`` submits and
-``max_polls_in_flight`` GETs at a time, and keeps a heap of next-poll instants computed by
-the poll policy, so 10,000 analyses cost one sleeping coroutine rather than 10,000.
+A small facade over the one job engine (``headswap_nb.jobs``): bounded submits, one shared
+poll scheduler, events, and an optional durable journal that knows the whole batch (every
+URL and task is written before anything is sent) so that ``Batch.resume`` picks it all up
+after a crash without ever sending a job twice.
 
 Head-swap tasks: ``create_task(url, mappings)`` checks locally (nothing is sent on a
-mistake), queues the create ahead of pending analysis submits and returns the ``TaskEntry``
-at once; the result shows on the entry and in ``task_*`` events, like analyses.
-``await create_task_async(...)`` does the same, starts the batch if needed, and returns once
-the create has answered — raising the server's refusal (e.g. ``InsufficientCreditsError``)
-or ``SubmissionUnknownError`` to the awaiting caller; the entry records it either way.
+mistake), queues the create ahead of pending analysis submits and returns the task's entry at
+once; ``await create_task_async(...)`` also starts the batch and returns once the create has
+answered, raising the server's refusal (e.g. ``InsufficientCreditsError``) or
+``SubmissionUnknownError`` to the awaiting caller; the entry records it either way.
 
 The API has no server-side cancel: ``cancel()`` only stops tracking; the jobs run on.
 """
@@ -24,20 +22,29 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from headswap_nb._batch_analyses import AnalysisWork
-from headswap_nb._batch_run import RunModes
-from headswap_nb._batch_state import BatchEntry, BatchEvent, BatchSummary, EntryState
-from headswap_nb._batch_tasks import TaskWork
-from headswap_nb._task_state import TaskEntry
-from headswap_nb.journal import Journal
+from headswap_nb.client.urls import ParsedUrls, parse_urls
+from headswap_nb.errors import InvalidRequestError
+from headswap_nb.jobs.engine import Engine
+from headswap_nb.jobs.entry import ANALYSIS, TASK, JobEntry
+from headswap_nb.jobs.events import BatchEvent
+from headswap_nb.jobs.journal import Journal
+from headswap_nb.jobs.kinds import check_task_request
+from headswap_nb.jobs.restore import restore
+from headswap_nb.jobs.runner import run_blocking
+from headswap_nb.jobs.states import EntryState, may_send_again
+from headswap_nb.jobs.summary import BatchSummary
 from headswap_nb.models import Analysis, Task
-from headswap_nb.urls import ParsedUrls, parse_urls
 
 if TYPE_CHECKING:
     from headswap_nb.client import AsyncClient
     from headswap_nb.polling import PollPolicy
 
 __all__ = ["Batch", "BatchEntry", "BatchEvent", "BatchSummary", "EntryState", "TaskEntry"]
+
+BatchEntry = JobEntry
+"""An analysis' entry: a ``JobEntry`` of kind ``"analysis"`` (one type for every job)."""
+TaskEntry = JobEntry
+"""A head-swap task's entry: a ``JobEntry`` of kind ``"task"``."""
 
 
 def _source(urls: object) -> str | Iterable[object]:
@@ -50,7 +57,7 @@ def _source(urls: object) -> str | Iterable[object]:
     raise TypeError(f"urls must be a string, a list/tuple or a pandas Series, not {type(urls)}")
 
 
-class Batch(AnalysisWork, TaskWork, RunModes):
+class Batch:
     """Submit and track many analyses and their head-swap tasks; see the module docstring."""
 
     def __init__(
@@ -64,66 +71,106 @@ class Batch(AnalysisWork, TaskWork, RunModes):
         on_event: Callable[[BatchEvent], object] | None = None,
         max_polls_in_flight: int = 32,
     ) -> None:
-        super().__init__(
-            client=client,
-            concurrency=concurrency,
-            poll=poll,
-            journal=journal
-            if isinstance(journal, Journal) or journal is None
-            else Journal(journal),
-            owns_journal=journal is not None and not isinstance(journal, Journal),
-            on_event=on_event,
-            max_polls_in_flight=max_polls_in_flight,
-        )
-        parsed = parse_urls(_source(urls))
-        self.rejected = parsed.rejected
+        held = journal if isinstance(journal, Journal) or journal is None else Journal(journal)
+        self._owns_journal = held is not journal
+        self._journal = held
+        self._runner: asyncio.Task[BatchSummary] | None = None
+        self._closing: asyncio.Task[None] | None = None
+        self._closed = False
+        self.rejected: tuple[object, ...] = ()
+        """Entries of the given URLs that are not usable video URLs (with the reason)."""
         try:
-            self._add(parsed.valid)
+            self._engine = Engine(
+                client=client,
+                concurrency=concurrency,
+                poll=poll,
+                journal=held,
+                on_event=on_event,
+                max_polls_in_flight=max_polls_in_flight,
+            )
+            self.add(urls)
         except BaseException:  # e.g. an unreadable journal: close the one we opened
-            if self._owns_journal and self._journal is not None:
-                self._journal.close()
+            if self._owns_journal and held is not None:
+                held.close()
             raise
 
     # --- views ----------------------------------------------------------------------------
 
     @property
-    def entries(self) -> tuple[BatchEntry, ...]:
-        """Every entry, in the order URLs were given."""
-        return tuple(self._entries.values())
+    def entries(self) -> tuple[JobEntry, ...]:
+        """Every analysis, in the order URLs were given."""
+        return self._engine.jobs(ANALYSIS)
 
-    def entry(self, url: str) -> BatchEntry:
-        """The entry of ``url`` (``KeyError`` if the batch does not hold it)."""
-        return self._entries[url]
+    def entry(self, url: str) -> JobEntry:
+        """The analysis of ``url`` (``KeyError`` if the batch does not hold it)."""
+        found = self._engine.analysis(url)
+        if found is None:
+            raise KeyError(url)
+        return found
 
     @property
     def records(self) -> dict[str, Analysis]:
         """Latest ``Analysis`` per URL, for the URLs that have one."""
-        return {u: e.analysis for u, e in self._entries.items() if e.analysis is not None}
+        return {e.url: e.analysis for e in self.entries if e.analysis is not None}
 
     @property
-    def tasks(self) -> tuple[TaskEntry, ...]:
+    def tasks(self) -> tuple[JobEntry, ...]:
         """Every head-swap task, in creation order (restored ones first)."""
-        return tuple(self._task_entries.values())
+        return self._engine.jobs(TASK)
 
     @property
     def task_records(self) -> dict[str, Task]:
         """Latest ``Task`` per task id, for the tasks that have one."""
-        return {t.task.id: t.task for t in self._task_entries.values() if t.task is not None}
+        return {t.task.id: t.task for t in self.tasks if t.task is not None}
 
     @property
-    def needs_attention(self) -> tuple[BatchEntry, ...]:
-        """UNKNOWN entries: a submit may exist on the server without us knowing its id."""
-        return tuple(e for e in self._entries.values() if e.state is EntryState.UNKNOWN)
+    def needs_attention(self) -> tuple[JobEntry, ...]:
+        """UNKNOWN analyses: a submit may exist on the server without us knowing its id."""
+        return tuple(e for e in self.entries if e.state is EntryState.UNKNOWN)
 
     @property
-    def tasks_needing_attention(self) -> tuple[TaskEntry, ...]:
+    def tasks_needing_attention(self) -> tuple[JobEntry, ...]:
         """UNKNOWN tasks: a create may exist (and be billed) without us knowing its id."""
-        return tuple(t for t in self._task_entries.values() if t.state is EntryState.UNKNOWN)
+        return tuple(t for t in self.tasks if t.state is EntryState.UNKNOWN)
+
+    @property
+    def summary(self) -> BatchSummary:
+        """Counts per analysis state and overall progress, always available (O(1))."""
+        return self._engine.summary
 
     @property
     def journal(self) -> Journal | None:
         """The journal this batch writes to, if any."""
         return self._journal
+
+    @property
+    def concurrency(self) -> int:
+        """Submits in flight at most; a change applies to the next submits."""
+        return self._engine.sched.concurrency
+
+    @concurrency.setter
+    def concurrency(self, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"concurrency must be a positive int, got {value!r}")
+        self._engine.sched.concurrency = value
+        self._engine.sched.poke()
+
+    @property
+    def max_polls_in_flight(self) -> int:
+        """GETs in flight at most."""
+        return self._engine.sched.max_polls
+
+    @max_polls_in_flight.setter
+    def max_polls_in_flight(self, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError("max_polls_in_flight must be at least 1")
+        self._engine.sched.max_polls = value
+        self._engine.sched.poke()
+
+    @property
+    def running(self) -> bool:
+        """True while the background task runs."""
+        return self._runner is not None and not self._runner.done()
 
     def __repr__(self) -> str:
         return f"<Batch {self.summary.describe()}>"
@@ -131,21 +178,26 @@ class Batch(AnalysisWork, TaskWork, RunModes):
     # --- changing what is tracked -------------------------------------------------------
 
     def add(self, urls: str | Iterable[str] | object) -> ParsedUrls:
-        """Add URLs (deduplicated against those held); picked up at once if running."""
-        parsed = parse_urls(_source(urls))
-        new = tuple(u for u in parsed.valid if u not in self._entries)
-        self._add(new)
-        self.rejected = self.rejected + parsed.rejected
-        self._poke()
-        return ParsedUrls(new, parsed.rejected, parsed.duplicates + len(parsed.valid) - len(new))
+        """Add URLs (deduplicated against those held); picked up at once if running.
 
-    def _add(self, urls: tuple[str, ...]) -> None:
-        # Both journal reads first: if one fails (JournalError), nothing was added.
+        With a journal, every new URL is written before anything is sent, with the tasks the
+        journal already holds on it (a journal read failure adds nothing)."""
+        parsed = parse_urls(_source(urls))
+        engine = self._engine
+        new = tuple(u for u in parsed.valid if engine.analysis(u) is None)
         journal = self._journal
-        analyses = [] if journal is None else journal.records()
-        tasks = [] if journal is None else journal.task_records()
-        self._add_urls(urls, analyses)
-        self._restore_tasks(frozenset(urls), tasks)
+        # The read first: if it fails (JournalError), nothing was written or added.
+        tasks = journal.rows(TASK, urls=new) if journal is not None and new else []
+        rows = journal.add(new) if journal is not None else None
+        for index, url in enumerate(new):
+            ref = engine.new_ref()
+            row = rows[index] if rows is not None else None
+            engine.hold(restore(row, ref) if row is not None else JobEntry(url, ref=ref), row)
+        for row in tasks:
+            engine.hold(restore(row, engine.new_ref()), row)
+        self.rejected = self.rejected + parsed.rejected
+        engine.sched.poke()
+        return ParsedUrls(new, parsed.rejected, parsed.duplicates + len(parsed.valid) - len(new))
 
     def create_task(
         self,
@@ -156,7 +208,7 @@ class Batch(AnalysisWork, TaskWork, RunModes):
         keep_original_sound: bool = True,
         model_name: str = "akool-premium",
         force: bool = False,
-    ) -> TaskEntry:
+    ) -> JobEntry:
         """Queue a head-swap task on ``url``'s completed analysis; returns its entry (PENDING).
 
         ``mappings``: 1–5 ``{"obj_id": int, "img_url": str}`` (or ``{obj_id: img_url}``) with
@@ -166,11 +218,35 @@ class Batch(AnalysisWork, TaskWork, RunModes):
         may be running or done — unless ``force=True`` (billed again). Picked up at once if
         the batch runs, else by the next ``start()`` / ``wait()`` / ``run_sync()``.
         """
-        entry = self._new_task(
-            url, mappings, resolution=resolution, model_name=model_name,
-            keep_original_sound=keep_original_sound, force=force,
-        )  # fmt: skip
-        self._poke()
+        if self._closed:
+            raise RuntimeError("this Batch is closed; create a new one")
+        request = check_task_request(
+            self._engine.analysis(url),
+            url,
+            mappings,
+            resolution=resolution,
+            model_name=model_name,
+            keep_original_sound=keep_original_sound,
+        )
+        held = None if force else _live_twin(self.tasks, url, request.to_json())
+        described = held and (held.task_id or f"#{held.ref}, no id yet ({held.state.value})")
+        row = None
+        if described is None and self._journal is not None:
+            added = self._journal.add_task(url, request.to_json(), force=force)
+            if isinstance(added, str):  # written by another process (or an earlier run)
+                described = added
+            else:
+                row = added
+        if described is not None:
+            raise InvalidRequestError(
+                f"already created: task {described}; pass force=True to create (and pay for) "
+                "another one with the same face mappings.",
+                field="mappings",
+                subject=url,
+            )
+        entry = JobEntry(url, kind=TASK, ref=self._engine.new_ref(), request=request)
+        self._engine.hold(entry, row)
+        self._engine.sched.poke()
         return entry
 
     async def create_task_async(
@@ -182,43 +258,42 @@ class Batch(AnalysisWork, TaskWork, RunModes):
         keep_original_sound: bool = True,
         model_name: str = "akool-premium",
         force: bool = False,
-    ) -> TaskEntry:
+    ) -> JobEntry:
         """``create_task``, then start the batch if needed and return the entry once the
         create answered. Raises what the create raised (``InsufficientCreditsError``,
         ``InvalidRequestError``, ``SubmissionUnknownError``…); the entry shows it too."""
-        entry = self._new_task(
+        entry = self.create_task(
             url, mappings, resolution=resolution, model_name=model_name,
             keep_original_sound=keep_original_sound, force=force,
         )  # fmt: skip
-        future: asyncio.Future[Task] = asyncio.get_running_loop().create_future()
-        self._task_waiters[entry.ref] = future
+        future = self._engine.awaiting(entry.ref)
         self.start()
         await future
-        return self._task_entries[entry.ref]
+        return self._engine.job(entry.ref)
 
     def cancel(self, urls: Iterable[str] | str | None = None) -> None:
         """Stop tracking all (or some) URLs and their tasks. The API has no server-side
         cancel: jobs already submitted run on (and are billed). A submit in flight is let
-        finish so its id is journaled, then marked cancelled."""
-        targets = list(self._entries) if urls is None else [urls] if isinstance(urls, str) else urls
-        targets = list(targets)
-        for url in targets:
-            self._cancel_url(url)
-        self._cancel_tasks(None if urls is None else frozenset(targets))
-        self._poke()
+        finish so its id is journaled, then marked cancelled; a poll in flight is cancelled."""
+        wanted = None if urls is None else {urls} if isinstance(urls, str) else set(urls)
+        self._engine.cancel(e.ref for e in self._engine.jobs() if wanted is None or e.url in wanted)
 
-    def retry_failed(self) -> list[str]:
-        """Resubmit FAILED analyses and those in ERROR; never UNKNOWN ones.
+    def retry_failed(self, *, include_refused: bool = False) -> list[str]:
+        """Try the failed analyses again; returns the URLs retried.
 
-        An ERROR entry that has an analysis id (polling failed) is polled again, not
-        resubmitted: it already exists and is billed. Tasks: see ``retry_failed_tasks``.
-        """
-        return self._retry_analyses()
+        One whose polling gave up (it has an id) is polled again, never resubmitted. One
+        that failed on the server, or was not submitted, or met a transport, server or
+        throttling error is submitted again (an analysis that failed is billed again). A
+        refusal a resend cannot change (1003 invalid, 1104 credits...) is sent again only
+        with ``include_refused=True``; an UNKNOWN one (it may exist) never. Tasks:
+        ``retry_failed_tasks``."""
+        retried = self._engine.retry((e.ref for e in self.entries), include_refused=include_refused)
+        return [e.url for e in retried]
 
-    def retry_failed_tasks(self) -> list[TaskEntry]:
-        """Create FAILED and refused tasks again (billed again); a task whose polling failed
-        is polled again. UNKNOWN tasks are never created again automatically."""
-        return self._retry_tasks()
+    def retry_failed_tasks(self, *, include_refused: bool = False) -> list[JobEntry]:
+        """``retry_failed`` for head-swap tasks (a failed task created again is billed
+        again); returns the task entries retried."""
+        return self._engine.retry((t.ref for t in self.tasks), include_refused=include_refused)
 
     # --- events ---------------------------------------------------------------------------
 
@@ -226,11 +301,70 @@ class Batch(AnalysisWork, TaskWork, RunModes):
         """Call ``callback(event)`` on every event; returns an unsubscribe function.
 
         Exceptions raised by the callback are logged, never raised into the batch."""
-        return self._hub.subscribe(callback)
+        return self._engine.hub.subscribe(callback)
 
     def events(self) -> AsyncIterator[BatchEvent]:
         """Async iterator over events from now on, ending after ``done`` or ``aclose()``."""
-        return self._hub.stream()
+        return self._engine.hub.stream()
+
+    # --- running --------------------------------------------------------------------------
+
+    def start(self) -> asyncio.Task[BatchSummary]:
+        """Run in the background on the running loop (idempotent while running).
+
+        In Jupyter the task keeps running, and events keep coming, after the cell ends."""
+        if self._closed:
+            raise RuntimeError("this Batch is closed; create a new one")
+        if self._runner is not None and not self._runner.done():
+            return self._runner
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError(
+                "Batch.start() needs a running event loop (a notebook cell or a coroutine); "
+                "in a plain script use batch.run_sync() instead"
+            ) from None
+        self._runner = loop.create_task(self._engine.run(), name="headswap-batch")
+        return self._runner
+
+    async def wait(self) -> BatchSummary:
+        """Start if needed and return the summary once nothing is pending or active."""
+        # shield: cancelling one waiter must not stop a batch others are watching.
+        return await asyncio.shield(self.start())
+
+    def run_sync(self) -> BatchSummary:
+        """Block until done: ``asyncio.run`` in a script; inside a running loop (Jupyter),
+        re-enter it with nest-asyncio2 so other background work keeps running meanwhile."""
+        return run_blocking(self.wait, in_script=self._run_in_script)
+
+    async def _run_in_script(self) -> BatchSummary:
+        try:
+            return await self.wait()
+        finally:
+            # The loop dies with asyncio.run; a client we made cannot outlive it.
+            await self._engine.close_client()
+
+    async def aclose(self) -> None:
+        """Stop the background task, close the client if the batch made it, and the journal
+        if it opened it. Submits in flight become UNKNOWN (they may have left)."""
+        if self._runner is not None and not self._runner.done():
+            self._runner.cancel()
+            await asyncio.gather(self._runner, return_exceptions=True)
+        await self._engine.close_client()
+        self._engine.ledger.settle_all(last=True)
+        if self._owns_journal and self._journal is not None:
+            self._journal.close()
+        self._closed = True
+        self._engine.hub.close()
+
+    def close(self) -> None:
+        """``aclose()`` from synchronous code (scheduled on the running loop if there is one)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(self.aclose())
+            return
+        self._closing = loop.create_task(self.aclose())
 
     async def __aenter__(self) -> Batch:
         return self
@@ -256,14 +390,14 @@ class Batch(AnalysisWork, TaskWork, RunModes):
     ) -> Batch:
         """Re-attach to every URL and task in ``journal`` after a restart.
 
-        Jobs with an id are polled, never submitted again; intents without an id are
-        UNKNOWN (``needs_attention``, ``tasks_needing_attention``); nothing is submitted
-        unless ``retry_failed()`` / ``retry_failed_tasks()``.
-        """
+        Jobs with an id are polled, never submitted again; claims without an id are UNKNOWN
+        (``needs_attention``, ``tasks_needing_attention``); jobs that were never sent are
+        pending and go out when the batch runs."""
         held = journal if isinstance(journal, Journal) else Journal(journal)
         try:
+            urls = [row.url for row in held.rows(ANALYSIS)]
             batch = cls(
-                [r.url for r in held.records()],
+                urls,
                 client=client,
                 concurrency=concurrency,
                 poll=poll,
@@ -275,5 +409,15 @@ class Batch(AnalysisWork, TaskWork, RunModes):
             if held is not journal:
                 held.close()
             raise
-        batch._owns_journal = not isinstance(journal, Journal)
+        batch._owns_journal = held is not journal
         return batch
+
+
+def _live_twin(tasks: Iterable[JobEntry], url: str, request: str) -> JobEntry | None:
+    """A held task with the same URL and request that is, or is about to be, paid for."""
+    for task in tasks:
+        if task.url != url or task.request is None or task.request.to_json() != request:
+            continue
+        if task.state is EntryState.PENDING or not may_send_again(task.state.value, task.job_id):
+            return task
+    return None

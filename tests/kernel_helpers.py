@@ -48,13 +48,14 @@ def _collect(out: list[str]) -> Any:
 
 
 def journaled(path: Path) -> tuple[int, int]:
-    """(intents with an id, of which still non-terminal) as another process sees them."""
+    """(analyses with an id, of which still non-terminal) as another process sees them."""
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
         with conn:
             ids, running = conn.execute(
-                "SELECT COUNT(analysis_id), "
-                "SUM(analysis_id IS NOT NULL AND state IN ('queued', 'processing')) FROM intents"
+                "SELECT COUNT(job_id), "
+                "SUM(job_id IS NOT NULL AND state IN ('queued', 'processing')) FROM jobs "
+                "WHERE kind = 'analysis'"
             ).fetchone()
         conn.close()
         return ids or 0, running or 0

@@ -1,4 +1,4 @@
-"""The batch engine: pure transitions and summaries, then the asyncio shell with a fake client."""
+"""``Batch``, the facade over the job engine, driven with a fake client (and a journal)."""
 
 from __future__ import annotations
 
@@ -13,20 +13,8 @@ from typing import Any
 
 import pytest
 from batch_fixtures import FakeClient, urls
-from hypothesis import given
-from hypothesis import strategies as st
 
-from headswap_nb import Batch, BatchEntry, BatchEvent, EntryState, Journal
-from headswap_nb._batch_state import (
-    Tally,
-    backoff_delay,
-    on_cancel,
-    on_record,
-    on_submit_error,
-    on_submitted,
-    on_submitting,
-    summarize,
-)
+from headswap_nb import Batch, BatchEvent, EntryState, Journal
 from headswap_nb.errors import (
     InvalidRequestError,
     JournalError,
@@ -45,119 +33,6 @@ REPO = Path(__file__).resolve().parent.parent
 
 def record(status: int, progress: float, **extra: object) -> Analysis:
     return Analysis.from_json({"_id": "a" * 24, "status": status, "progress": progress, **extra})
-
-
-# --- pure core ------------------------------------------------------------------------------
-
-
-def test_state_flags() -> None:
-    terminal = {s for s in EntryState if s.is_terminal}
-    active = {s for s in EntryState if s.is_active}
-    assert terminal == {
-        EntryState.COMPLETED,
-        EntryState.FAILED,
-        EntryState.ERROR,
-        EntryState.UNKNOWN,
-        EntryState.CANCELLED,
-    }
-    assert active == {EntryState.SUBMITTING, EntryState.QUEUED, EntryState.PROCESSING}
-
-
-def test_transitions_emit_only_real_changes() -> None:
-    entry = on_submitting(BatchEntry("https://e/x.mp4"))
-    assert (entry.state, entry.attempts) == (EntryState.SUBMITTING, 1)
-    entry, kind = on_submitted(entry, record(1, 0), NOW)
-    assert (kind, entry.state, entry.analysis_id) == ("submitted", EntryState.QUEUED, "a" * 24)
-    assert on_record(entry, record(1, 0), NOW)[1] is None  # nothing changed: no event
-    entry, kind = on_record(entry, record(2, 0), NOW)
-    assert (kind, entry.state) == ("progress", EntryState.PROCESSING)
-    assert on_record(entry, record(2, 0), NOW)[1] is None
-    entry, kind = on_record(entry, record(2, 40), NOW)
-    assert (kind, entry.progress) == ("progress", 40)
-    done, kind = on_record(entry, record(3, 100), NOW)
-    assert (kind, done.state, done.finished_at, done.error) == (
-        "completed",
-        EntryState.COMPLETED,
-        NOW,
-        None,
-    )
-    failed, kind = on_record(entry, record(4, 60, error_reason="no face", error_code=1015), NOW)
-    assert (kind, failed.state, failed.error, failed.error_code) == (
-        "failed",
-        EntryState.FAILED,
-        "no face",
-        1015,
-    )
-    # A status the docs do not list counts as processing (not terminal).
-    assert on_record(entry, record(7, 40), NOW)[0].state is EntryState.PROCESSING
-
-
-def test_error_unknown_and_cancel_transitions() -> None:
-    entry = on_submitting(BatchEntry("https://e/x.mp4"))
-    unknown, kind = on_submit_error(entry, "maybe sent", code=None, unknown=True, now=NOW)
-    assert (kind, unknown.state) == ("unknown", EntryState.UNKNOWN)
-    error, kind = on_submit_error(entry, "bad url", code=1003, unknown=False, now=NOW)
-    assert (kind, error.state, error.error_code) == ("error", EntryState.ERROR, 1003)
-    assert on_cancel(error, NOW) == (error, None)  # terminal entries stay as they are
-    cancelled, kind = on_cancel(BatchEntry("https://e/y.mp4"), NOW)
-    assert (kind, cancelled.state) == ("cancelled", EntryState.CANCELLED)
-
-
-def test_summary_counts_and_describe() -> None:
-    entries = [
-        BatchEntry("a", EntryState.PENDING),
-        BatchEntry("b", EntryState.QUEUED),
-        BatchEntry("c", EntryState.PROCESSING, progress=50),
-        BatchEntry("d", EntryState.COMPLETED, progress=100),
-        BatchEntry("e", EntryState.FAILED, progress=60),
-    ]
-    summary = summarize(entries)
-    assert (summary.total, summary.pending, summary.queued, summary.processing) == (5, 1, 1, 1)
-    assert (summary.completed, summary.failed, summary.done) == (1, 1, False)
-    assert summary.progress == pytest.approx((0 + 0 + 50 + 100 + 100) / 5)
-    assert summary.describe() == (
-        "5 total · 1 pending · 1 queued · 1 processing · 1 completed · 1 failed · 50%"
-    )
-    assert summarize([BatchEntry("d", EntryState.ERROR)]).done
-    assert summarize([]).describe() == "0 total · 0%"
-
-
-@given(
-    st.lists(
-        st.tuples(st.integers(0, 9), st.sampled_from(list(EntryState)), st.floats(0, 100)),
-        max_size=60,
-    )
-)
-def test_running_tally_matches_recomputing(changes: list[tuple[int, EntryState, float]]) -> None:
-    entries: dict[int, BatchEntry] = {}
-    tally = Tally()
-    for slot, state, progress in changes:
-        new = BatchEntry(f"u{slot}", state, progress=progress)
-        tally.replace(entries.get(slot), new)
-        entries[slot] = new
-    expected = summarize(entries.values())
-    got = tally.summary()
-    assert got.progress == pytest.approx(expected.progress, abs=1e-6)
-    assert got == type(got)(**{**_fields(expected), "progress": got.progress})
-
-
-def _fields(summary: object) -> dict[str, object]:
-    return {name: getattr(summary, name) for name in summary.__slots__}  # type: ignore[attr-defined]
-
-
-@pytest.mark.parametrize(
-    ("failures", "hint", "expected"),
-    [
-        (1, None, 1.0),
-        (2, None, 2.0),
-        (4, None, 8.0),
-        (10, None, 30.0),
-        (1, 5.0, 5.0),
-        (5, 3.0, 16.0),
-    ],
-)
-def test_backoff_table(failures: int, hint: float | None, expected: float) -> None:
-    assert backoff_delay(failures, retry_after=hint) == expected
 
 
 # --- construction ---------------------------------------------------------------------------
@@ -374,8 +249,11 @@ def test_submit_errors_unknown_and_retry(fake_client: FakeClient) -> None:
     assert (summary.errors, summary.unknown, summary.failed) == (1, 1, 1)
     assert batch.entry(bad).error_code == 1003
     assert [e.url for e in batch.needs_attention] == [maybe]
-    # UNKNOWN is never resubmitted; FAILED and ERROR are, only when asked.
-    assert batch.retry_failed() == [bad, throttled]
+    # UNKNOWN is never resubmitted; FAILED and ERROR are, only when asked — and a refusal
+    # a plain resend cannot change (1003) only when asked for by name.
+    assert batch.retry_failed() == [throttled]
+    assert batch.entry(bad).state is EntryState.ERROR
+    assert batch.retry_failed(include_refused=True) == [bad]
     assert batch.entry(bad).state is EntryState.PENDING
     summary = batch.run_sync()
     assert (summary.completed, summary.failed, summary.unknown) == (1, 1, 1)
@@ -384,9 +262,9 @@ def test_submit_errors_unknown_and_retry(fake_client: FakeClient) -> None:
 
 
 def test_transient_poll_errors_keep_polling(monkeypatch: pytest.MonkeyPatch) -> None:
-    import headswap_nb._batch_core as batch_core
+    import headswap_nb.jobs.timing as timing
 
-    monkeypatch.setattr(batch_core, "backoff_delay", lambda n, retry_after=None: 0.01)
+    monkeypatch.setattr(timing, "backoff", lambda *args, **kwargs: 0.01)
     client = FakeClient()
     client.poll_errors = {
         f"{1:024x}": [
@@ -407,9 +285,9 @@ def test_transient_poll_errors_keep_polling(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_a_poll_that_keeps_failing_is_shown_then_gives_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    import headswap_nb._batch_core as batch_core
+    import headswap_nb.jobs.timing as timing
 
-    monkeypatch.setattr(batch_core, "backoff_delay", lambda n, retry_after=None: 0.01)
+    monkeypatch.setattr(timing, "backoff", lambda *args, **kwargs: 0.01)
     client = FakeClient()
     stuck = f"{1:024x}"
     client.poll_errors = {stuck: [ServerError("no answer", code=2001)] * 50}
@@ -422,7 +300,7 @@ def test_a_poll_that_keeps_failing_is_shown_then_gives_up(monkeypatch: pytest.Mo
     # keeps its id (so "Retry failed" polls it again and never resubmits).
     assert any(e and "polling again" in e for e in seen)
     assert summary.errors == 1 and entry.analysis_id == stuck
-    assert f"gave up after {batch_core.MAX_POLL_FAILURES} failed polls" in (entry.error or "")
+    assert f"gave up after {timing.MAX_POLL_FAILURES} failed polls" in (entry.error or "")
     assert sum(client.submissions.values()) == 1
 
 
@@ -502,14 +380,14 @@ def test_resume_reattaches_and_flags_intents_without_id(tmp_path: Path) -> None:
     path = tmp_path / "batch.sqlite"
     client = FakeClient(duration=0.05)
     with Journal(path) as journal:
-        running = journal.record_intent("https://e/running.mp4")
-        journal.record_submitted(
-            running,
+        running, crashed = journal.add(["https://e/running.mp4", "https://e/crashed.mp4"])
+        assert journal.claim(running.row) and journal.claim(crashed.row)
+        journal.submitted(
+            running.row,
             Analysis.from_json(
                 {"_id": f"{99:024x}", "status": 1, "video_url": "https://e/running.mp4"}
             ),
-        )
-        journal.record_intent("https://e/crashed.mp4")  # killed before the answer
+        )  # and crashed was killed before the answer
     client.jobs[f"{99:024x}"] = ("https://e/running.mp4", -1000.0)
     batch = Batch.resume(path, client=client, poll=FAST)  # type: ignore[arg-type]
     assert [e.url for e in batch.needs_attention] == ["https://e/crashed.mp4"]
@@ -606,9 +484,9 @@ def test_an_id_the_journal_refused_is_written_at_a_later_poll(
     fake_client.duration = 0.2  # several polls, so there is a later write to make
     path = tmp_path / "batch.sqlite"
     batch = Batch(urls(2), client=fake_client, poll=FAST, journal=path)  # type: ignore[arg-type]
-    journal = batch._journal
+    journal = batch.journal
     assert journal is not None
-    monkeypatch.setattr(journal, "record_submitted", failing(3, journal.record_submitted))
+    monkeypatch.setattr(journal, "submitted", failing(3, journal.submitted))
     assert batch.run_sync().completed == 2  # tracking went on in memory
     batch.close()
     records = Journal(path).records()
@@ -622,9 +500,9 @@ def test_no_submit_without_its_journal_intent(
 ) -> None:
     url, path = urls(1)[0], tmp_path / "batch.sqlite"
     batch = Batch([url], client=fake_client, poll=FAST, journal=path)  # type: ignore[arg-type]
-    journal = batch._journal
+    journal = batch.journal
     assert journal is not None
-    monkeypatch.setattr(journal, "claim_intent", failing(1, journal.claim_intent))
+    monkeypatch.setattr(journal, "claim", failing(1, journal.claim))
     summary = batch.run_sync()
     entry = batch.entry(url)
     assert (summary.errors, entry.state) == (1, EntryState.ERROR)
@@ -642,9 +520,9 @@ def test_status_writes_that_fail_do_not_stop_the_batch(
 ) -> None:
     path = tmp_path / "batch.sqlite"
     batch = Batch(urls(3), client=fake_client, poll=FAST, journal=path)  # type: ignore[arg-type]
-    journal = batch._journal
+    journal = batch.journal
     assert journal is not None
-    monkeypatch.setattr(journal, "record_status", failing(10**6, journal.record_status))
+    monkeypatch.setattr(journal, "status", failing(10**6, journal.status))
     assert batch.run_sync().completed == 3
     batch.close()
     # The ids were written; only the status history is missing, which a resume re-polls.
@@ -657,10 +535,10 @@ def test_an_owed_id_comes_before_any_other_write_on_its_row(
     url, path = urls(1)[0], tmp_path / "batch.sqlite"
     fake_client.poll_errors[f"{1:024x}"] = [NotFoundError("unknown id", code=1014)]
     batch = Batch([url], client=fake_client, poll=FAST, journal=path)  # type: ignore[arg-type]
-    journal = batch._journal
+    journal = batch.journal
     assert journal is not None
-    refuse = failing(10**6, journal.record_submitted)
-    monkeypatch.setattr(journal, "record_submitted", refuse)
+    refuse = failing(10**6, journal.submitted)
+    monkeypatch.setattr(journal, "submitted", refuse)
     assert batch.run_sync().errors == 1  # the poll failed for good, the id still owed
     # An "error" row without an id would read as never sent, and be sent again: not written.
     [record] = Journal(path).records()
@@ -678,9 +556,9 @@ def test_a_job_done_at_its_submit_answer_gets_its_id_written_at_the_end(
 ) -> None:
     client, path = FakeClient(duration=0.0), tmp_path / "batch.sqlite"
     batch = Batch(urls(2), client=client, poll=FAST, journal=path)  # type: ignore[arg-type]
-    journal = batch._journal
+    journal = batch.journal
     assert journal is not None
-    monkeypatch.setattr(journal, "record_submitted", failing(2, journal.record_submitted))
+    monkeypatch.setattr(journal, "submitted", failing(2, journal.submitted))
     assert batch.run_sync().completed == 2  # never polled: both were done when submitted
     batch.close()
     assert [r.state for r in Journal(path).records()] == ["completed", "completed"]
@@ -701,9 +579,9 @@ def test_no_new_attempt_before_the_failed_one_is_on_record(
 ) -> None:
     url, path = "https://e/fail.mp4", tmp_path / "batch.sqlite"
     batch = Batch([url], client=fake_client, poll=FAST, journal=path)  # type: ignore[arg-type]
-    journal = batch._journal
+    journal = batch.journal
     assert journal is not None
-    monkeypatch.setattr(journal, "record_submitted", failing(10**6, journal.record_submitted))
+    monkeypatch.setattr(journal, "submitted", failing(10**6, journal.submitted))
     assert batch.run_sync().failed == 1
     assert batch.retry_failed() == []  # its id must reach the journal first
     monkeypatch.undo()
@@ -718,9 +596,9 @@ def test_add_is_all_or_nothing_when_the_journal_cannot_be_read(
     tmp_path: Path, fake_client: FakeClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batch = Batch(urls(1), client=fake_client, poll=FAST, journal=tmp_path / "b.sqlite")  # type: ignore[arg-type]
-    journal = batch._journal
+    journal = batch.journal
     assert journal is not None
-    monkeypatch.setattr(journal, "task_records", failing(1, journal.task_records))
+    monkeypatch.setattr(journal, "rows", failing(1, journal.rows))
     with pytest.raises(JournalError):
         batch.add(urls(3))
     assert [e.url for e in batch.entries] == urls(1)  # nothing half-added

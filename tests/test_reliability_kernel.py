@@ -42,10 +42,14 @@ def _urls() -> list[str]:
 
 
 def _without_id(path: Path) -> dict[str, str]:
-    """URL → journal state of intents that have no analysis id (read by another process)."""
+    """URL → journal state of analyses claimed without an id yet (read by another process);
+    ``pending`` ones were never sent."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
     try:
-        rows = conn.execute("SELECT url, state FROM intents WHERE analysis_id IS NULL").fetchall()
+        rows = conn.execute(
+            "SELECT url, state FROM jobs "
+            "WHERE kind = 'analysis' AND job_id IS NULL AND state != 'pending'"
+        ).fetchall()
     finally:
         conn.close()
     return dict(rows)

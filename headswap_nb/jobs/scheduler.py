@@ -1,6 +1,6 @@
 """The one loop that drives a batch: bounded submits and a heap of next-poll instants.
 
-The scheduler knows nothing of analyses or tasks. The batch hands it work — "start this
+The scheduler knows nothing of analyses or tasks. The engine hands it work — "start this
 submit when a slot is free", "run this poll at that instant" — and it runs each piece as an
 asyncio task under two bounds, keeping a reference to every task (design.md §2). 10,000
 jobs cost one sleeping coroutine plus a heap item each, rather than 10,000 sleepers.
@@ -38,6 +38,7 @@ class Scheduler:
         self._live: dict[Hashable, int] = {}  # key -> sequence number of its live heap item
         self._seq = itertools.count()
         self._running: set[asyncio.Task[None]] = set()
+        self._polling: dict[Hashable, asyncio.Task[None]] = {}  # key -> its poll in flight
         self._submits = 0
         self._polls = 0
         self._wake: asyncio.Event | None = None  # exists only while ``run`` runs
@@ -80,6 +81,14 @@ class Scheduler:
         """Forget the poll planned for ``key`` (its heap item is dropped when reached)."""
         self._live.pop(key, None)
 
+    def cancel(self, key: Hashable) -> None:
+        """Forget ``key``'s planned poll and cancel its poll in flight, if any (a cancelled
+        job must not hold ``run()`` open until a slow request answers)."""
+        self._live.pop(key, None)
+        task = self._polling.pop(key, None)
+        if task is not None:
+            task.cancel()
+
     async def run(self) -> None:
         """Run until nothing is queued, planned or running; cancels steps if cancelled."""
         loop = self._loop = asyncio.get_running_loop()
@@ -115,7 +124,7 @@ class Scheduler:
                 heapq.heappop(heap)
                 del live[key]
                 self._polls += 1
-                self._spawn(loop, self._counted_poll(poll()))
+                self._polling[key] = self._spawn(loop, self._counted_poll(key, poll()))
             else:
                 break
 
@@ -125,11 +134,13 @@ class Scheduler:
         finally:
             self._submits -= 1
 
-    async def _counted_poll(self, step: Step) -> None:
+    async def _counted_poll(self, key: Hashable, step: Step) -> None:
         try:
             await step
         finally:
             self._polls -= 1
+            if self._polling.get(key) is asyncio.current_task():
+                del self._polling[key]
 
     async def _sleep(self, loop: asyncio.AbstractEventLoop) -> None:
         assert self._wake is not None
@@ -141,10 +152,11 @@ class Scheduler:
         if timer is not None:
             timer.cancel()
 
-    def _spawn(self, loop: asyncio.AbstractEventLoop, step: Step) -> None:
+    def _spawn(self, loop: asyncio.AbstractEventLoop, step: Step) -> asyncio.Task[None]:
         task = loop.create_task(step)
         self._running.add(task)
         task.add_done_callback(self._done)
+        return task
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)

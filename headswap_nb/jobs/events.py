@@ -9,12 +9,38 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
-from headswap_nb._batch_state import BatchEvent
+from headswap_nb.jobs.entry import JobEntry
+from headswap_nb.jobs.summary import BatchSummary
 
-__all__ = ["EventHub"]
+__all__ = ["BatchEvent", "EventHub"]
 
 logger = logging.getLogger("headswap_nb.batch")
+
+
+@dataclass(frozen=True, slots=True)
+class BatchEvent:
+    """Something that happened in a batch, with the analyses' summary right after it."""
+
+    kind: str
+    """submitted, progress, completed, failed, error, unknown, cancelled, added, retry or done
+    for analyses; task_submitted, task_progress, task_completed, task_failed, task_error,
+    task_unknown, task_cancelled, task_added or task_retry for head-swap tasks."""
+    job: JobEntry | None
+    """The job concerned (an analysis or a task); ``None`` for ``done``."""
+    summary: BatchSummary
+    """The analyses' summary right after the event."""
+
+    @property
+    def entry(self) -> JobEntry | None:
+        """The analysis concerned, for analysis events; ``None`` otherwise."""
+        return self.job if self.job is not None and not self.job.is_task else None
+
+    @property
+    def task(self) -> JobEntry | None:
+        """The head-swap task concerned, for ``task_*`` events; ``None`` otherwise."""
+        return self.job if self.job is not None and self.job.is_task else None
 
 
 class EventHub:

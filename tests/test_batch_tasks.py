@@ -177,8 +177,9 @@ def test_journal_then_resume_reattaches_to_a_running_task(sim: Any, tmp_path: Pa
     with Journal(path) as journal:
         (record,) = journal.task_records()
         assert (record.task_id, record.url) == (task_id, url)
-        assert '"resolution":"480p"' in record.request and face(sim, 2) in record.request
-        assert sim.api_key not in record.request
+        assert record.request is not None and record.request.resolution == "480p"
+        assert face(sim, 2) in record.request.to_json()
+        assert sim.api_key not in record.request.to_json()
 
     async def resumed() -> tuple[EntryState, int]:
         async with AsyncClient(api_key=sim.api_key, base_url=sim.base_url) as client:
@@ -242,20 +243,23 @@ def test_duplicate_create_is_refused_unless_forced(sim: Any) -> None:
 def test_a_completed_task_without_output_url_keeps_being_polled() -> None:
     from datetime import datetime, timezone
 
-    from headswap_nb._task_state import TaskEntry, on_task_record
+    from headswap_nb.jobs import JobEntry
+    from headswap_nb.jobs.transitions import on_record
     from headswap_nb.models import Task
 
-    entry = TaskEntry("https://e.com/v.mp4", task_id="t" * 24, state=EntryState.PROCESSING)
+    entry = JobEntry(
+        "https://e.com/v.mp4", kind="task", job_id="t" * 24, state=EntryState.PROCESSING
+    )
     now = datetime.now(timezone.utc)
     record = {"_id": "t" * 24, "status": 3, "progress": 100, "video_url": None}
-    waiting, _ = on_task_record(entry, Task.from_json(record), now)
+    waiting, _ = on_record(entry, Task.from_json(record), now)
     assert waiting.state is EntryState.PROCESSING and waiting.finished_at is None
-    done, kind = on_task_record(
+    done, kind = on_record(
         waiting, Task.from_json({**record, "video_url": "https://o.test/r.mp4"}), now
     )
     assert (done.state, kind, done.output_url) == (
         EntryState.COMPLETED,
-        "task_completed",
+        "completed",  # the engine announces it as "task_completed"
         "https://o.test/r.mp4",
     )
 
@@ -268,18 +272,18 @@ def test_a_journal_that_cannot_be_written_never_costs_a_task(sim: Any, tmp_path:
         raise JournalError("could not write to the journal: database or disk is full", path="j")
 
     async def body(batch: Batch) -> None:
-        journal = batch._journal
+        journal = batch.journal
         assert journal is not None
-        real_claim, real_id = journal.claim_task_intent, journal.record_task_submitted
-        journal.claim_task_intent = refuse  # type: ignore[method-assign]
+        real_add, real_id = journal.add_task, journal.submitted
+        journal.add_task = refuse  # type: ignore[method-assign]
         with pytest.raises(JournalError, match="disk is full"):  # refused before the POST
             await batch.create_task_async(url, {0: face(sim)})
-        assert task_requests(sim) == 0
-        journal.claim_task_intent = real_claim  # type: ignore[method-assign]
-        journal.record_task_submitted = refuse  # type: ignore[method-assign]
+        assert task_requests(sim) == 0 and batch.tasks == ()
+        journal.add_task = real_add  # type: ignore[method-assign]
+        journal.submitted = refuse  # type: ignore[method-assign]
         entry = batch.create_task(url, {0: face(sim)}, force=True)
         await asyncio.sleep(0.1)  # created; its id write failed; polls go on
-        journal.record_task_submitted = real_id  # type: ignore[method-assign]
+        journal.submitted = real_id  # type: ignore[method-assign]
         await batch.wait()
         (done,) = [t for t in batch.tasks if t.ref == entry.ref]
         assert done.state is EntryState.COMPLETED
@@ -300,20 +304,24 @@ def test_a_failed_task_is_not_created_again_before_its_id_is_on_record(
     def refuse(*args: object, **kwargs: object) -> None:
         raise JournalError("could not write to the journal: disk I/O error", path="j")
 
-    async def body(batch: Batch) -> list[tuple[str, str | None]]:
-        journal = batch._journal
+    async def body(batch: Batch) -> tuple[str | None, list[Any]]:
+        journal = batch.journal
         assert journal is not None
-        real = journal.record_task_submitted
-        journal.record_task_submitted = refuse  # type: ignore[method-assign]
+        real = journal.submitted
+        journal.submitted = refuse  # type: ignore[method-assign]
         batch.create_task(url, {0: face(sim)})
         await batch.wait()
         assert [t.state for t in batch.tasks] == [EntryState.FAILED]
+        first = batch.tasks[0].task_id
         assert batch.retry_failed_tasks() == []  # its id must reach the journal first
-        journal.record_task_submitted = real  # type: ignore[method-assign]
-        assert len(batch.retry_failed_tasks()) == 1  # written now: a second attempt, own row
+        journal.submitted = real  # type: ignore[method-assign]
+        assert len(batch.retry_failed_tasks()) == 1  # written now: a second attempt
         await batch.wait()
-        return [(r.state, r.task_id) for r in journal.task_records()]
+        return first, journal.task_records()
 
-    first, second = run(sim, body, [url], journal=path)
-    assert first[1] is not None and second[1] is not None and first[1] != second[1]
-    assert task_requests(sim) == 2
+    first, rows = run(sim, body, [url], journal=path)
+    [row] = rows  # one row per task, at its latest attempt; both attempts' records are kept
+    assert first is not None and row.task_id is not None and first != row.task_id
+    assert (row.attempts, row.state) == (2, "failed") and task_requests(sim) == 2
+    with Journal(path) as journal:
+        assert journal.task_history(first) and journal.task_history(row.task_id)

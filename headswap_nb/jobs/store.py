@@ -4,7 +4,7 @@
 transaction that takes the write lock before reading (two kernels sharing a journal wait up
 to ``busy_timeout`` for each other). WAL mode makes each commit atomic, so a killed process
 leaves a readable file. ``durable=True`` writes use ``synchronous=FULL`` (fsync per commit);
-status records use ``NORMAL``, which survives any process crash (journal.py explains why).
+status records use ``NORMAL``, which survives any process crash (``journal`` explains why).
 
 Every SQLite failure (locked past the busy timeout, disk full, read-only, not a database)
 surfaces as ``JournalError`` naming the file, never as a bare ``sqlite3`` exception.
@@ -15,29 +15,46 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from headswap_nb.errors import JournalError
 
-__all__ = ["JournalStore", "as_datetime"]
+__all__ = ["Store", "as_datetime"]
 
 _T = TypeVar("_T")
 _BUSY_TIMEOUT_MS = 30_000
 
 
-def as_datetime(value: float | None) -> datetime | None:
-    """Epoch seconds as an aware UTC datetime (``None`` stays ``None``)."""
-    return None if value is None else datetime.fromtimestamp(value, tz=timezone.utc)
+def as_datetime(value: object) -> datetime | None:
+    """Epoch seconds as an aware UTC datetime; ``None`` for ``None`` or anything that is not
+    a usable number (a damaged row must not stop a resume)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
-class JournalStore:
-    """A WAL-mode SQLite connection with ``_write`` / ``_reading`` helpers."""
+class Store:
+    """A WAL-mode SQLite connection: ``write(work, durable=)`` and ``read(work)``.
 
-    def __init__(self, path: str | os.PathLike[str], *, schema: str) -> None:
+    ``setup(connection)`` runs once, inside the first write transaction (schema and
+    migrations, so that they are atomic); ``functions`` are Python functions registered in
+    SQLite by name (``name -> (argument count, function)``), usable in every statement.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        setup: Callable[[sqlite3.Connection], object],
+        functions: Mapping[str, tuple[int, Callable[..., Any]]] = {},
+    ) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
@@ -52,19 +69,20 @@ class JournalStore:
             try:
                 conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
                 conn.execute("PRAGMA journal_mode = WAL")  # fails first on a non-database file
+                for name, (arity, function) in functions.items():
+                    conn.create_function(name, arity, function, deterministic=True)
             except sqlite3.Error:
                 conn.close()
                 raise
             self._conn = conn
-        # DDL is idempotent (IF NOT EXISTS): older journals gain new tables on open.
         try:
-            self._write(lambda c: c.executescript(schema) and None, durable=True, script=True)
+            self.write(setup, durable=True)
         except JournalError:  # e.g. a file with tables of other shapes: not a journal of ours
             self.close()
             raise
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({str(self.path)!r})"
+        return f"Store({str(self.path)!r})"
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -76,14 +94,11 @@ class JournalStore:
             conn.execute(f"PRAGMA synchronous = {level}")
             self._synchronous = level
 
-    def _write(
-        self, work: Callable[[sqlite3.Connection], _T], *, durable: bool, script: bool = False
-    ) -> _T:
+    def write(self, work: Callable[[sqlite3.Connection], _T], *, durable: bool) -> _T:
+        """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction; rolled back if it raises."""
         with self._lock, self._failing_as("write to"):
             conn = self._connection()
             self._set_synchronous(conn, "FULL" if durable else "NORMAL")
-            if script:  # executescript commits by itself
-                return work(conn)
             conn.execute("BEGIN IMMEDIATE")
             try:
                 result = work(conn)
@@ -94,6 +109,11 @@ class JournalStore:
                         conn.execute("ROLLBACK")
                 raise
             return result
+
+    def read(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run ``work`` on the connection (plain reads; each statement sees a committed state)."""
+        with self._reading() as conn:
+            return work(conn)
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
@@ -108,6 +128,11 @@ class JournalStore:
             raise JournalError(
                 f"could not {doing} the journal {str(self.path)!r}: {exc}", path=str(self.path)
             ) from exc
+
+    @property
+    def closed(self) -> bool:
+        """True once ``close()`` was called."""
+        return self._conn is None
 
     def close(self) -> None:
         """Close the connection (idempotent). The file stays readable by anyone."""

@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from headswap_nb._entry_state import ACTIVE, EntryState
+from headswap_nb.jobs.states import ACTIVE, EntryState
 
 if TYPE_CHECKING:
-    from headswap_nb._batch_state import BatchEntry
+    from headswap_nb.jobs.entry import JobEntry
 
 __all__ = ["BatchSummary", "Tally", "summarize"]
 
@@ -59,7 +59,7 @@ class BatchSummary:
         return " · ".join(parts)
 
 
-def _weight(entry: BatchEntry) -> float:
+def _weight(entry: JobEntry) -> float:
     return 100.0 if entry.state.is_terminal else entry.progress
 
 
@@ -71,13 +71,13 @@ class Tally:
 
     __slots__ = ("_counts", "_progress")
 
-    def __init__(self, entries: Iterable[BatchEntry] = ()) -> None:
+    def __init__(self, entries: Iterable[JobEntry] = ()) -> None:
         self._counts: Counter[EntryState] = Counter()
         self._progress = 0.0
         for entry in entries:
             self.replace(None, entry)
 
-    def replace(self, old: BatchEntry | None, new: BatchEntry | None) -> None:
+    def replace(self, old: JobEntry | None, new: JobEntry | None) -> None:
         """Account for ``old`` becoming ``new`` (either may be ``None``)."""
         if old is not None:
             self._counts[old.state] -= 1
@@ -108,6 +108,6 @@ class Tally:
         )
 
 
-def summarize(entries: Iterable[BatchEntry]) -> BatchSummary:
+def summarize(entries: Iterable[JobEntry]) -> BatchSummary:
     """Summary of ``entries`` computed from scratch."""
     return Tally(entries).summary()

@@ -1,0 +1,387 @@
+"""The one engine that runs jobs of every kind: submit, poll, cancel, retry.
+
+What differs per kind is data (``kinds``); how a job's entry changes is pure
+(``transitions``); when it is polled next is ``timing``; durability is ``ledger``. This module
+only sequences effects, and the order is what keeps money safe: a job is claimed in the
+journal before its submit is sent and its id is written right after the answer; anything that
+may have left without an answer becomes UNKNOWN and is never sent again automatically.
+
+One ``Scheduler`` runs every submit (at most ``concurrency`` at once, a user's task first) and
+every poll (at most ``max_polls_in_flight``), from one heap of next-poll instants.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import random
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from headswap_nb.errors import (
+    APIError,
+    HeadswapError,
+    JournalError,
+    ProtocolError,
+    RateLimitError,
+    ServerError,
+    SubmissionUnknownError,
+    TransportError,
+)
+from headswap_nb.jobs.entry import JobEntry
+from headswap_nb.jobs.events import BatchEvent, EventHub
+from headswap_nb.jobs.kinds import kind_of
+from headswap_nb.jobs.ledger import Ledger
+from headswap_nb.jobs.rows import JournalRow
+from headswap_nb.jobs.scheduler import Scheduler, Step
+from headswap_nb.jobs.states import EntryState
+from headswap_nb.jobs.summary import BatchSummary, Tally
+from headswap_nb.jobs.timing import PollClock, poll_trouble
+from headswap_nb.jobs.transitions import (
+    on_cancel,
+    on_error,
+    on_poll_trouble,
+    on_record,
+    on_repoll,
+    on_resend,
+    on_submitted,
+    on_submitting,
+    retry_plan,
+)
+from headswap_nb.models import Analysis, Task
+
+if TYPE_CHECKING:
+    from headswap_nb.client import AsyncClient
+    from headswap_nb.jobs.journal import Journal
+    from headswap_nb.polling import PollPolicy
+
+__all__ = ["TRANSIENT", "Engine", "now"]
+
+logger = logging.getLogger("headswap_nb.batch")
+
+TRANSIENT = (RateLimitError, ServerError, TransportError, ProtocolError)
+"""Errors while polling that leave the job intact on the server: poll again later."""
+
+
+def now() -> datetime:
+    """Aware UTC now (entries' ``submitted_at`` / ``finished_at``)."""
+    return datetime.now(timezone.utc)
+
+
+class Engine:
+    """Every job of one batch, and the loop that drives them (see the module doc)."""
+
+    def __init__(
+        self,
+        *,
+        client: AsyncClient | None,
+        concurrency: int,
+        poll: PollPolicy | None,
+        journal: Journal | None,
+        on_event: Callable[[BatchEvent], object] | None,
+        max_polls_in_flight: int,
+    ) -> None:
+        _check_bound("max_polls_in_flight", max_polls_in_flight)
+        _check_bound("concurrency", concurrency)
+        self.sched = Scheduler(concurrency=concurrency, max_polls=max_polls_in_flight)
+        """The loop: bounds, the submit queue and the poll heap."""
+        self.client = client
+        """The client every call goes through (made from the environment if ``None``)."""
+        self.owns_client = client is None
+        self.policy = poll
+        self.ledger = Ledger(journal)
+        """The journal side of every job (``None`` journal: all writes are no-ops)."""
+        self.hub = EventHub()
+        if on_event is not None:
+            self.hub.subscribe(on_event)
+        self.clock: PollClock | None = None
+        """Per-job poll timing; made when a run starts (it reads the environment then)."""
+        self._entries: dict[int, JobEntry] = {}  # ref -> newest snapshot, in creation order
+        self._by_url: dict[str, int] = {}  # analysis URL -> ref
+        self._tally = Tally()  # analyses only: the summary
+        self._failures: dict[int, int] = {}  # ref -> consecutive failed polls
+        self._cancel_requested: set[int] = set()  # refs cancelled while their submit flew
+        self._waiters: dict[int, asyncio.Future[Analysis | Task]] = {}
+        self._refs = itertools.count(1)
+
+    # --- views -----------------------------------------------------------------------------
+
+    def jobs(self, kind: str | None = None) -> tuple[JobEntry, ...]:
+        """Every entry (of ``kind``), in the order they were added."""
+        return tuple(e for e in self._entries.values() if kind is None or e.kind == kind)
+
+    def job(self, ref: int) -> JobEntry:
+        """The entry with handle ``ref`` (``KeyError`` if unknown)."""
+        return self._entries[ref]
+
+    def analysis(self, url: str) -> JobEntry | None:
+        """The analysis of exactly ``url``, if the batch holds one."""
+        ref = self._by_url.get(url)
+        return None if ref is None else self._entries[ref]
+
+    @property
+    def summary(self) -> BatchSummary:
+        """Counts per analysis state and overall progress (O(1))."""
+        return self._tally.summary()
+
+    def busy(self) -> bool:
+        """True while anything is pending or active."""
+        return any(
+            e.state is EntryState.PENDING or e.state.is_active for e in self._entries.values()
+        )
+
+    # --- adding --------------------------------------------------------------------------
+
+    def new_ref(self) -> int:
+        """A fresh batch-local handle."""
+        return next(self._refs)
+
+    def hold(self, entry: JobEntry, row: JournalRow | None = None) -> JobEntry:
+        """Take ``entry`` (new or restored, with its journal ``row``) and start on it: a
+        pending one is queued for submission, an active one polled at once."""
+        self.ledger.track(entry.ref, row)
+        self._entries[entry.ref] = entry
+        if not entry.is_task:
+            self._by_url[entry.url] = entry.ref
+            self._tally.replace(None, entry)
+        if entry.state is EntryState.PENDING:
+            self._queue(entry.ref)
+        elif entry.state.is_active:
+            self._schedule_poll(entry.ref, 0.0)
+        self._emit("added", entry)
+        return entry
+
+    def awaiting(self, ref: int) -> asyncio.Future[Analysis | Task]:
+        """A future resolved with job ``ref``'s submit answer (or its error)."""
+        future = asyncio.get_running_loop().create_future()
+        self._waiters[ref] = future
+        return future
+
+    # --- changing what runs ----------------------------------------------------------------
+
+    def cancel(self, refs: Iterable[int]) -> None:
+        """Stop tracking these jobs; a submit in flight is let finish first (its id matters),
+        a poll in flight is cancelled. The API has no server-side cancel."""
+        for ref in refs:
+            entry = self._entries[ref]
+            if entry.state is EntryState.SUBMITTING:
+                self._cancel_requested.add(ref)
+                continue
+            new, event = on_cancel(entry, now())
+            if event is not None:
+                self.sched.cancel(ref)
+                self._set(new, event)
+                # A retry not sent yet changes nothing durable: its row still tells the
+                # previous attempt (its id, how it ended), which a resume must see.
+                if not (entry.state is EntryState.PENDING and entry.attempts):
+                    self.ledger.state(ref, "cancelled")
+        self.sched.poke()
+
+    def retry(self, refs: Iterable[int], *, include_refused: bool = False) -> list[JobEntry]:
+        """Poll again the jobs whose polling gave up, and send again the ones that may
+        succeed (``transitions.retry_plan``); returns the entries retried."""
+        retried = []
+        for ref in refs:
+            entry = self._entries[ref]
+            plan = retry_plan(entry, include_refused=include_refused)
+            if plan == "poll":
+                new, event = on_repoll(entry)
+                self._schedule_poll(ref, 0.0)
+            elif plan == "send" and (entry.request is not None or not entry.is_task):
+                if not self.ledger.settle(ref):  # the failed job must be on record first
+                    continue
+                new, event = on_resend(entry)
+                self._queue(ref)
+            else:
+                continue
+            self._set(new, event)
+            retried.append(new)
+        self.sched.poke()
+        return retried
+
+    # --- running ---------------------------------------------------------------------------
+
+    async def run(self) -> BatchSummary:
+        """Run until nothing is pending or active; returns the summary (``done`` event)."""
+        self._client()
+        self.clock = PollClock(self.policy)
+        try:
+            await self.sched.run()
+        finally:
+            for future in self._waiters.values():
+                if not future.done():
+                    future.set_exception(RuntimeError("the batch stopped before it was sent"))
+            self._waiters.clear()
+            self.ledger.settle_all()  # a job finished at its submit answer is never polled
+        summary = self.summary
+        self._emit("done", None)
+        return summary
+
+    async def close_client(self) -> None:
+        """Close the client if the engine made it."""
+        if self.owns_client and self.client is not None:
+            client, self.client = self.client, None
+            await client.aclose()
+
+    # --- internals: state ----------------------------------------------------------------
+
+    def _emit(self, event: str, entry: JobEntry | None) -> None:
+        kind = kind_of(entry).event(event) if entry is not None else event
+        self.hub.emit(BatchEvent(kind, entry, self._tally.summary()))
+
+    def _set(self, new: JobEntry, event: str | None) -> None:
+        if not new.is_task:
+            self._tally.replace(self._entries[new.ref], new)
+        self._entries[new.ref] = new
+        if event is not None:
+            self._emit(event, new)
+
+    def _client(self) -> AsyncClient:
+        if self.client is None:
+            from headswap_nb.connection import default_async_client
+
+            self.client = default_async_client()
+            self.owns_client = True
+        return self.client
+
+    def _queue(self, ref: int) -> None:
+        entry = self._entries[ref]
+        self.sched.submit(lambda: self._start_submit(ref), first=kind_of(entry).first)
+
+    def _schedule_poll(self, ref: int, delay: float) -> None:
+        self.sched.schedule(ref, delay, lambda: self._poll(ref))
+
+    def _next_poll(self, ref: int, record: Analysis | Task) -> float:
+        assert self.clock is not None, "polls are planned only inside a run"
+        return self.clock.next_delay(ref, record, asyncio.get_running_loop().time())
+
+    # --- internals: submitting -----------------------------------------------------------
+
+    def _start_submit(self, ref: int) -> Step | None:
+        # Still pending when its turn came? (It may have been cancelled meanwhile.)
+        if self._entries[ref].state is not EntryState.PENDING:
+            return None
+        return self._submit(ref)
+
+    async def _submit(self, ref: int) -> None:
+        entry = on_submitting(self._entries[ref])
+        self._set(entry, None)
+        try:
+            claimed = self.ledger.claim(ref)
+        except JournalError as exc:  # nothing was sent: safe to send later
+            self._fail(ref, f"not submitted: {exc}", code=None, unknown=False, cause=exc)
+            return
+        if not claimed:  # another process sharing the journal owns it (or it has an id)
+            self._adopt(ref)
+            return
+        try:
+            record = await kind_of(entry).submit(self._client(), entry)
+        except asyncio.CancelledError:
+            stopped = SubmissionUnknownError(
+                f"stopped while the submit of {entry.url} was in flight", video_url=entry.url
+            )
+            self._fail(ref, str(stopped), code=None, unknown=True, cause=stopped)
+            raise
+        except SubmissionUnknownError as exc:
+            self._fail(ref, str(exc), code=None, unknown=True, cause=exc)
+        except APIError as exc:  # refused (1003, 1104, 1014...): nothing was created
+            self._fail(ref, str(exc), code=exc.code, unknown=False, cause=exc)
+        except HeadswapError as exc:  # not sent (the client turns "maybe sent" into Unknown)
+            self._fail(ref, str(exc), code=None, unknown=False, cause=exc)
+        except Exception as exc:  # unexpected: we cannot know whether it was sent
+            logger.exception("the submit of %s raised unexpectedly", entry.url)
+            self._fail(ref, f"{type(exc).__name__}: {exc}", code=None, unknown=True, cause=exc)
+        else:
+            self._answered(ref, record)
+
+    def _answered(self, ref: int, record: Analysis | Task) -> None:
+        self.ledger.submitted(ref, record)
+        new, event = on_submitted(self._entries[ref], record, now())
+        self._set(new, event)
+        self._resolve(ref, record)
+        if ref in self._cancel_requested:
+            self._cancel_requested.discard(ref)
+            self.cancel([ref])
+        elif not new.state.is_terminal:
+            self._schedule_poll(ref, self._next_poll(ref, record))
+
+    def _fail(
+        self, ref: int, message: str, *, code: int | None, unknown: bool, cause: BaseException
+    ) -> None:
+        self.ledger.failed(ref, message, code=code, unknown=unknown)
+        self._cancel_requested.discard(ref)
+        self._set(*on_error(self._entries[ref], message, code=code, unknown=unknown, now=now()))
+        self._resolve(ref, cause)
+
+    def _adopt(self, ref: int) -> None:
+        """Show what the journal says of a job another process (or run) has claimed."""
+        entry = self._entries[ref]
+        try:
+            restored = self.ledger.reread(ref, entry)
+        except JournalError as exc:  # journaled as sent, but unreadable now: do not resend
+            message = f"the journal has it as submitted, but cannot be read: {exc}"
+            self._set(*on_error(entry, message, code=None, unknown=True, now=now()))
+            return
+        event = "unknown" if restored.state is EntryState.UNKNOWN else "submitted"
+        self._set(restored, event)
+        self._resolve(ref, RuntimeError(restored.error or "sent by another process"))
+        if restored.state.is_active:
+            self._schedule_poll(ref, 0.0)
+
+    def _resolve(self, ref: int, outcome: Analysis | Task | BaseException) -> None:
+        future = self._waiters.pop(ref, None)
+        if future is None or future.done():  # nobody awaits, or the awaiting caller left
+            return
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+    # --- internals: polling --------------------------------------------------------------
+
+    async def _poll(self, ref: int) -> None:
+        entry = self._entries[ref]
+        assert entry.job_id is not None
+        try:
+            record = await kind_of(entry).fetch(self._client(), entry.job_id)
+        except TRANSIENT as exc:  # the job is not lost: poll again, later
+            self._poll_failed(ref, exc)
+            return
+        except HeadswapError as exc:  # not found, credential refused: polling cannot go on
+            entry = self._entries[ref]
+            if entry.state.is_active:
+                code = exc.code if isinstance(exc, APIError) else None
+                self._set(*on_error(entry, str(exc), code=code, unknown=False, now=now()))
+                self.ledger.state(ref, "error", str(exc))
+            return
+        self._failures.pop(ref, None)
+        entry = self._entries[ref]
+        if not entry.state.is_active:  # cancelled while the GET was in flight
+            return
+        new, event = on_record(entry, record, now())
+        self.ledger.seen(ref, record, changed=event is not None)
+        self._set(new, event)
+        if not new.state.is_terminal:
+            self._schedule_poll(ref, self._next_poll(ref, record))
+        elif self.clock is not None:
+            self.clock.forget(ref)
+
+    def _poll_failed(self, ref: int, exc: Exception) -> None:
+        entry = self._entries[ref]
+        if not entry.state.is_active:
+            return
+        failures = self._failures[ref] = self._failures.get(ref, 0) + 1
+        delay, message = poll_trouble(failures, exc, jitter=random.random())
+        if delay is None:
+            self._set(*on_error(entry, message, code=None, unknown=False, now=now()))
+            self.ledger.state(ref, "error", message)
+        else:  # shown on the row until the next good record clears it
+            self._set(*on_poll_trouble(entry, message))
+            self._schedule_poll(ref, delay)
+
+
+def _check_bound(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")

@@ -1,0 +1,139 @@
+"""The journal side of every job in a batch: which row is whose, and ids still owed.
+
+A batch must never stop over its journal (a file locked by another process for too long, a
+full disk): a write that fails is logged and tracking goes on in memory. Two writes matter
+more than the others and are never dropped:
+
+* the **claim** before a submit: if it fails, nothing is sent (the job fails as "not
+  submitted", and "Retry failed" sends it later);
+* the **id** right after a submit answered: if it fails, it is *owed* — written again with
+  the newest record at every poll of that job, at the end of each run and on close. Until it
+  lands nothing else is written on that row (a state on a row without its id would make the
+  job look never sent) and the job is not sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from headswap_nb.errors import JournalError
+from headswap_nb.jobs.entry import JobEntry
+from headswap_nb.jobs.restore import restore
+from headswap_nb.jobs.rows import JournalRow
+from headswap_nb.models import Analysis, Task
+
+if TYPE_CHECKING:
+    from headswap_nb.jobs.journal import Journal
+
+__all__ = ["Ledger"]
+
+logger = logging.getLogger("headswap_nb.batch")
+
+
+class Ledger:
+    """Journal writes of one batch's jobs, by their batch-local ``ref``."""
+
+    def __init__(self, journal: Journal | None) -> None:
+        self.journal = journal
+        """The journal, or ``None``: then every write is a no-op and every claim succeeds."""
+        self._rows: dict[int, int] = {}  # ref -> journal row
+        self._owed: dict[int, Analysis | Task] = {}  # ref -> newest record; its id is owed
+
+    def track(self, ref: int, row: JournalRow | None) -> None:
+        """Job ``ref`` lives on journal row ``row`` (``None`` without a journal)."""
+        if row is not None:
+            self._rows[ref] = row.row
+
+    def row(self, ref: int) -> int | None:
+        """The journal row of job ``ref``."""
+        return self._rows.get(ref)
+
+    def claim(self, ref: int) -> bool:
+        """Claim ``ref``'s row before its submit is sent; False when another process holds
+        it (or it already has an id). Raises ``JournalError``: then nothing may be sent."""
+        row = self._rows.get(ref)
+        if self.journal is None or row is None:
+            return True
+        return self.journal.claim(row)
+
+    def submitted(self, ref: int, record: Analysis | Task) -> None:
+        """The submit of ``ref`` answered with ``record``: its id is owed until written."""
+        if self._rows.get(ref) is not None:
+            self._owed[ref] = record
+            self.settle(ref)
+
+    def seen(self, ref: int, record: Analysis | Task, *, changed: bool) -> None:
+        """A poll of ``ref`` returned ``record`` (``changed``: something visible changed)."""
+        if ref in self._owed:
+            self._owed[ref] = record
+            self.settle(ref)
+        elif changed:
+            self._write(f"the status of {_job(record)}", lambda j: j.status(record))
+
+    def failed(self, ref: int, message: str, *, code: int | None, unknown: bool) -> None:
+        """The submit of ``ref`` failed (``unknown``: it may exist on the server)."""
+        row = self._rows.get(ref)
+        if row is not None:
+            self._write(
+                f"the failed submit of job {ref}",
+                lambda j: j.failed(row, message, code=code, unknown=unknown),
+            )
+
+    def state(self, ref: int, state: str, error: str | None = None) -> None:
+        """A state the batch decided on its own (``cancelled``, a polling error)."""
+        row = self._rows.get(ref)
+        # A state on a row whose id is owed would make it look never sent: the id first.
+        if row is not None and self.settle(ref):
+            self._write(
+                f"the state {state} of job {ref}", lambda j: j.set_state(row, state, error=error)
+            )
+
+    def settle(self, ref: int) -> bool:
+        """Write the id owed for ``ref`` (with its newest record); True once none is owed."""
+        record = self._owed.get(ref)
+        if record is None:
+            return True
+        row = self._rows[ref]
+        if not self._write(f"the id of {_job(record)}", lambda j: j.submitted(row, record)):
+            return False
+        del self._owed[ref]
+        return True
+
+    def settle_all(self, *, last: bool = False) -> None:
+        """Try every owed id again (at the end of a run and on close); on the ``last`` try,
+        name each one the journal never took, so that it can be noted by hand."""
+        for ref in list(self._owed):
+            self.settle(ref)
+        if last:
+            for record in self._owed.values():
+                logger.error(
+                    "the journal never took the id of %s; a resume will show it as needing "
+                    "attention (it exists on the server)",
+                    _job(record),
+                )
+
+    def reread(self, ref: int, entry: JobEntry) -> JobEntry:
+        """``entry`` as the journal now has it (a claim refused: someone else sent it)."""
+        row = self._rows.get(ref)
+        if self.journal is None or row is None:
+            return entry
+        found = next(
+            (r for r in self.journal.rows(entry.kind, urls=[entry.url]) if r.row == row), None
+        )
+        return entry if found is None else restore(found, ref)
+
+    def _write(self, what: str, write: Callable[[Journal], object]) -> bool:
+        if self.journal is None:
+            return True
+        try:
+            write(self.journal)
+        except JournalError as exc:
+            logger.error("%s was not journaled; the batch goes on in memory: %s", what, exc)
+            return False
+        return True
+
+
+def _job(record: Analysis | Task) -> str:
+    return f"{type(record).__name__.lower()} {record.id}"
