@@ -7,7 +7,7 @@ the very same column builder and therefore give identical frames.
 Accepted items: a record dict (the ``data`` object, with a string ``_id``); a whole envelope
 ``{"code": 1000, "msg": ..., "data": {...}}``; an ``Analysis`` (or ``Task``); or an entry with
 an ``analysis`` (or ``task``) attribute holding one of those or ``None`` (not submitted yet:
-skipped), plus optional ``submitted_at`` / ``finished_at`` datetimes.
+skipped), plus optional ``state`` / ``submitted_at`` / ``finished_at`` (a batch's entries).
 
 Errors name the offending item by its position in the input (skipped items count too):
 ``TypeError`` when the item is of a kind we do not understand (an int, a string, ...),
@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from itertools import chain, repeat
+from operator import attrgetter
 from typing import Any, NamedTuple, cast
 
 import numpy as np
@@ -43,20 +44,25 @@ _KINDS = {
 
 
 class Resolved(NamedTuple):
-    """One record dict per row, and the journal's times when any item carried them."""
+    """One record dict per row, and what a batch knew of each row when items carried it."""
 
     records: list[Record]
     submitted: Times | None
     finished: Times | None
+    states: list[str | None] | None = None
+    """The batch's state of each row (``cancelled``...), when items were entries."""
 
 
 def items_of(records: object) -> list[object]:
-    """Materialise the input: an iterable of items, or a container with ``records``.
+    """Materialise the input: an iterable of items, or a container of them.
 
-    A ``Journal`` has a ``records()`` method and a ``Batch`` a ``records`` mapping
-    (URL → Analysis); a plain mapping of that kind is accepted too, by its values.
+    A ``Batch`` has ``entries`` (its analyses, with their times and states) and a
+    ``Journal`` a ``records()`` method; a plain mapping (URL → record) is accepted too, by its
+    values.
     """
-    source: object = getattr(records, "records", records)
+    source: object = getattr(records, "entries", None)
+    if source is None or isinstance(records, Mapping):
+        source = getattr(records, "records", records)
     if callable(source):
         source = source()
     if isinstance(source, Mapping):
@@ -73,21 +79,26 @@ def items_of(records: object) -> list[object]:
 def resolve(items: list[object], kind: str) -> Resolved:
     """Map every item to a plain record dict, skipping entries without a record yet.
 
-    The slow, thorough path: callers try a list of plain record dicts as it is first.
+    The thorough path: ``records_of`` tries the quick shapes (plain dicts, plain models)
+    first.
     """
     model, attr = _KINDS[kind]
     records: list[Record] = []
     submitted: Times = []
     finished: Times = []
+    states: list[str | None] = []
+    entries = False
     for index, item in enumerate(items):
         inner: object = item
-        started = ended = None
+        started = ended = state = None
         if not isinstance(item, (Mapping, model)) and hasattr(item, attr):
             inner = getattr(item, attr)
             if inner is None:
                 continue  # submitted, but the API has not returned an id yet
+            entries = True
             started = _time(getattr(item, "submitted_at", None))
             ended = _time(getattr(item, "finished_at", None))
+            state = _state(getattr(item, "state", None))
         if isinstance(inner, Mapping):
             records.append(_unwrap(index, inner, kind))
         elif isinstance(inner, (Analysis, Task)) and isinstance(inner, model):
@@ -99,23 +110,102 @@ def resolve(items: list[object], kind: str) -> Resolved:
             )
         submitted.append(started)
         finished.append(ended)
-    return Resolved(records, submitted, finished)
+        states.append(state)
+    if not entries:
+        return Resolved(records, None, None, None)
+    return Resolved(records, submitted, finished, states)
 
 
 def records_of(records: object, kind: str) -> Resolved:
-    """``resolve`` the input, or take a plain list of record dicts as it is (the quick way)."""
+    """``resolve`` the input, taking the quick way for the usual shapes: a list of plain
+    record dicts as it is, and a list of models by their ``raw`` dicts (what ``Batch``
+    records hold) — whole-column C loops, no Python code per row."""
     items = items_of(records)
+    types = set(map(type, items))
     plain = cast("list[Record]", items)
-    if set(map(type, items)) <= {dict} and valid_ids(list(map(dict.get, plain, repeat("_id")))):
-        return Resolved(plain, None, None)
+    if types <= {dict} and valid_ids(list(map(dict.get, plain, repeat("_id")))):
+        return Resolved(plain, None, None, None)
+    model, attr = _KINDS[kind]
+    if types == {model}:
+        raws = _model_raws(items, kind)
+        if raws is not None:
+            return Resolved(raws, None, None, None)
+    elif len(types) == 1 and not issubclass(next(iter(types)), (Mapping, Analysis, Task)):
+        got = _entries(items, kind, attr)  # a batch's entries: one type, with .analysis
+        if got is not None:
+            return got
     return resolve(items, kind)  # unwraps, converts, or raises naming the bad item
+
+
+def _model_raws(models: list[Any], kind: str) -> list[Record] | None:
+    """The ``raw`` dicts of plain models, or ``None`` when any needs ``model_record``."""
+    raws = list(map(attrgetter("raw"), models))
+    ids = list(map(attrgetter("id"), models))
+    if (
+        set(map(type, raws)) <= {dict}
+        and list(map(dict.get, raws, repeat("_id"))) == ids
+        and (kind == "analysis" or _task_urls_echoed(models, raws))
+    ):
+        return raws
+    return None
+
+
+def _entries(items: list[Any], kind: str, attr: str) -> Resolved | None:
+    """Entries holding plain models (and their state and times), read a column at a time;
+    ``None`` when they are not all of that shape (``resolve`` then goes item by item)."""
+    try:
+        inner = list(map(attrgetter(attr), items))
+    except AttributeError:
+        return None
+    kept = [item for item, model in zip(items, inner, strict=True) if model is not None]
+    models = [model for model in inner if model is not None]
+    if set(map(type, models)) - {_KINDS[kind][0]}:
+        return None
+    raws = _model_raws(models, kind)
+    try:
+        submitted = list(map(attrgetter("submitted_at"), kept))
+        finished = list(map(attrgetter("finished_at"), kept))
+        states = _states(list(map(attrgetter("state"), kept)))
+    except AttributeError:
+        return None
+    if raws is None or not set(map(type, submitted + finished)) <= {datetime, type(None)}:
+        return None
+    return Resolved(raws, submitted, finished, states)
+
+
+def _task_urls_echoed(tasks: list[Any], raws: list[Record]) -> bool:
+    """True when no task carries an input URL its raw dict lacks (task/create answers do not
+    echo it; ``model_record`` adds it then)."""
+    given = list(map(attrgetter("source_video_url"), tasks))
+    return list(map(dict.get, raws, repeat("source_video_url"))) == given or not any(given)
+
+
+def _states(values: list[Any]) -> list[str | None]:
+    try:  # enum members (``EntryState``): their values, a column at a time
+        texts = list(map(attrgetter("value"), values))
+    except AttributeError:
+        texts = values
+    return texts if set(map(type, texts)) <= {str} else [_state(v) for v in values]
+
+
+def _state(value: object) -> str | None:
+    text = getattr(value, "value", value)
+    return text if isinstance(text, str) else None
 
 
 def micros(moments: Times | None, n: int) -> NDArray[np.int64]:
     """Epoch microseconds of journal times (naive ones taken as UTC), ``NAT`` where missing."""
+    out = np.full(n, _NAT, dtype=np.int64)
     if moments is None:
-        return np.full(n, _NAT, dtype=np.int64)
-    return np.array([_NAT if m is None else _micros(m) for m in moments], dtype=np.int64)
+        return out
+    present = [m for m in moments if m is not None]
+    if None in set(map(attrgetter("tzinfo"), present)):  # naive: UTC, one at a time
+        return np.array([_NAT if m is None else _micros(m) for m in moments], dtype=np.int64)
+    # Aware ones a column at a time: float seconds hold microseconds exactly at these
+    # magnitudes (2**53 µs is year 2255), so rounding gives back the very value.
+    seconds = np.fromiter(map(datetime.timestamp, present), np.float64, len(present))
+    out[np.fromiter((m is not None for m in moments), bool, n)] = np.rint(seconds * 1e6)
+    return out
 
 
 def people_rows(records: list[Record]) -> tuple[NDArray[np.intp], list[Record]]:

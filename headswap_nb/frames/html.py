@@ -1,4 +1,4 @@
-"""Hand-built HTML tables for the frames, from plain values (no pandas here).
+"""Hand-built HTML tables of the frames: ``to_html`` and ``show``.
 
 Hand-built rather than ``Styler`` so that escaping is guaranteed by construction: every
 value passes through ``html.escape`` exactly once, and a URL reaches an ``href``/``src``
@@ -14,6 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+
+import pandas as pd
+
+from headswap_nb.frames.files import missing
 
 # Solid badges with white text read well on both the light and the dark JupyterLab theme.
 STATUS_COLOURS = {
@@ -121,3 +125,15 @@ def _text(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
+
+
+def to_html(df: pd.DataFrame, *, max_rows: int = 200) -> str:
+    """Escaped HTML table of ``df`` (without ``raw``): status badges, links, thumbnails."""
+    shown = df[[c for c in df.columns if c != "raw"]].head(max_rows).astype(object)
+    rows = [[None if missing(v) else v for v in row] for row in shown.itertuples(False, None)]
+    return render([str(c) for c in shown.columns], rows, total=len(df))
+
+
+def show(df: pd.DataFrame, *, max_rows: int = 200) -> HTMLTable:
+    """``to_html`` wrapped for display: put ``show(df)`` last in a notebook cell."""
+    return HTMLTable(to_html(df, max_rows=max_rows), len(df))
