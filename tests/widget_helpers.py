@@ -38,3 +38,11 @@ async def until(check: Callable[[], bool], timeout: float = 20.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         await asyncio.sleep(0.02)
+
+
+def max_per_window(times: list[float], window: float = 1.0) -> int:
+    """Most events in any half-open interval [t, t + window)."""
+    from bisect import bisect_left
+
+    times = sorted(times)
+    return max((bisect_left(times, t + window) - i for i, t in enumerate(times)), default=0)

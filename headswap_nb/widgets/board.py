@@ -1,49 +1,41 @@
-"""``AnalysisBoard``: paste URLs, press Analyze, watch every analysis, collect the DataFrame.
+"""``AnalysisBoard``: paste URLs, press Analyze, watch every job, collect the DataFrame.
 
-Views (connection, input, summary, rows, actions, results, head swap) around one ``Batch``.
-The board drives the batch and renders its events; it does no HTTP, polling or DataFrame
-work itself. Events only mark the board pending; one background task (``live``)
-flushes at most ``updates_per_second`` times a second and sends, most important first, at
-most about ``messages_per_second`` comm messages a second in total (``render`` says what goes
-first, ``throttle`` how much), so front-end traffic stays bounded however many analyses run.
+The board only composes: its views (``layout``), the one ``controller`` that owns the client
+and the batch and handles every control, and the background ``live`` renderer. Batch events
+only mark the board pending; the renderer flushes at most ``updates_per_second`` times a
+second and sends, most important first, at most about ``messages_per_second`` comm messages
+a second in total (``render`` says what goes first, ``throttle`` how much), so front-end
+traffic stays bounded however many jobs run.
 """
 
 from __future__ import annotations
 
-import asyncio
 import math
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import ipywidgets as W
-
+from headswap_nb.client.urls import ParsedUrls
 from headswap_nb.connection import credential_env_var
-from headswap_nb.urls import ParsedUrls
-from headswap_nb.widgets import _actions
-from headswap_nb.widgets._present import ACTIVE_STATES
-from headswap_nb.widgets._swap_actions import SwapMethods, style_widget
-from headswap_nb.widgets.connection_panel import ConnectionPanel
+from headswap_nb.widgets.controller import BoardController
 from headswap_nb.widgets.fallback import fallback_bundle
-from headswap_nb.widgets.inputs import UrlInput
+from headswap_nb.widgets.layout import BoardViews
 from headswap_nb.widgets.live import LiveRenderer, walk
-from headswap_nb.widgets.render import BoardRenderer
-from headswap_nb.widgets.results import ResultsPanel
-from headswap_nb.widgets.summary import ActionBar, SummaryBar
 from headswap_nb.widgets.throttle import Coalescer
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from headswap_nb.batch import Batch, BatchEvent
+    from headswap_nb.batch import Batch
     from headswap_nb.client import AsyncClient
+    from headswap_nb.jobs import JobEntry
     from headswap_nb.models import Analysis
     from headswap_nb.polling import PollPolicy
 
 __all__ = ["AnalysisBoard"]
 
 
-class AnalysisBoard(SwapMethods):
+class AnalysisBoard:
     """Submit, watch and collect analyses in a notebook. Display it, or call ``display()``.
 
     ``client``: the ``AsyncClient`` to use; by default one is built from the environment
@@ -54,8 +46,8 @@ class AnalysisBoard(SwapMethods):
     flushes at most ``updates_per_second`` times a second and sends at most
     ``messages_per_second`` comm messages a second on average (bursts of half a second's
     worth): the summary first, then state changes, progress, and elapsed times last.
-    ``journal``: a SQLite file (``Batch``'s journal) recording every submit before it is
-    sent; a board opened on the same file after a kernel restart shows and resumes it all.
+    ``journal``: a SQLite file (``Batch``'s journal) recording every job before it is sent;
+    a board opened on the same file after a kernel restart shows and resumes it all.
     """
 
     def __init__(
@@ -71,50 +63,37 @@ class AnalysisBoard(SwapMethods):
         journal: str | os.PathLike[str] | None = None,
     ) -> None:
         self.max_rows, self.journal_path = max_rows, journal
-        self._poll = poll
-        self._api_base_url = api_base_url
-        self._owns_client = client is None
-        self._client: AsyncClient | None = client
-        self._batch: Batch | None = None
-        self._unsubscribe: Callable[[], None] | None = None
-        self._run_task: asyncio.Task[Any] | None = None
-        self._closing: asyncio.Task[None] | None = None
-        self._hidden: set[str] = set()
-
-        self.connection = ConnectionPanel(offer_password=credential_env_var() is None)
-        self.inputs = UrlInput(concurrency=concurrency)
-        self.summary = SummaryBar()
-        self.actions = ActionBar()
-        self.rows_box = W.VBox(_dom_classes=("hs-rows",))
-        self.results = ResultsPanel()
-        progress = W.VBox(
-            (self.summary, self.actions, self.rows_box), _dom_classes=("hs-progress-tab",)
-        )
-        titles = ("Progress", "Results", "Head swap")
-        self.tabs = W.Tab((progress, self.results, self._build_swap()), titles=titles)
-        self.tabs.add_class("hs-tabs")
-        parts = (style_widget(), self.connection, self.inputs, self.tabs)
-        self.view = W.VBox(parts, _dom_classes=("hs-board",))
-        """The widget tree; the board displays as this."""
         self.scheduler = Coalescer(updates_per_second, budget=messages_per_second)
         """Paces flushes; ``.flushes`` and ``.messages`` count flushes and messages sent."""
-        self.renderer = BoardRenderer(
-            self.rows_box,
-            self.summary,
-            self.results,
+        views = self._views = BoardViews(
+            concurrency=concurrency,
+            offer_password=credential_env_var() is None,
             summary_interval=max(1 / updates_per_second, 5 / messages_per_second),
             capacity=self.scheduler.capacity,
-            tasks=self.swap_tasks,
         )
-        """What a flush sends, by priority; ``renderer.rows`` is the pool of rows."""
+        # The views, for code and tests that look at what the board shows.
+        self.connection, self.inputs, self.summary = views.connection, views.inputs, views.summary
+        self.actions, self.rows_box, self.results = views.actions, views.rows_box, views.results
+        self.swap, self.tabs, self.view = views.swap, views.tabs, views.view
+        self.renderer = views.renderer
+        self.controller = BoardController(
+            views,
+            poll=poll,
+            journal=journal,
+            api_base_url=api_base_url,
+            on_change=self._poke,
+            on_click=self.refresh,
+        )
+        """Owns the client and the batch; handles every button."""
         self.live = LiveRenderer(
             self._flush,
             scheduler=self.scheduler,
-            active=self._any_active,
-            on_error=self.summary.show_problem,
+            active=self.controller.active,
+            on_error=views.summary.show_problem,
         )
-        _actions.wire(self)  # and the head-swap panel's controller, ``swap_actions``
+        """The background task that keeps the widgets current."""
         problem = None
+        owned = client is None
         if client is None:
             try:
                 from headswap_nb.connection import default_async_client
@@ -123,9 +102,9 @@ class AnalysisBoard(SwapMethods):
             except Exception as exc:  # e.g. AKOOL_BASE_URL without a credential
                 problem = str(exc)
         if client is not None:
-            _actions.use_client(self, client, owned=self._owns_client)
+            self.controller.use_client(client, owned=owned)
         else:
-            self.connection.render(None, problem)
+            views.connection.render(None, problem)
         self.refresh()
 
     # --- programmatic access -------------------------------------------------------------
@@ -133,16 +112,12 @@ class AnalysisBoard(SwapMethods):
     @property
     def batch(self) -> Batch:
         """The ``Batch`` the board drives (replaced when "Use the real API" connects)."""
-        if self._batch is None:
-            from headswap_nb.errors import ConfigurationError
-
-            raise ConfigurationError("the board is not connected: enter an API key first")
-        return self._batch
+        return self.controller.require_batch()
 
     @property
     def client(self) -> AsyncClient | None:
         """The client requests go through (``None`` until connected)."""
-        return self._client
+        return self.controller.client
 
     @property
     def records(self) -> dict[str, Analysis]:
@@ -161,11 +136,31 @@ class AnalysisBoard(SwapMethods):
         Inside a running loop (a notebook) this schedules and returns at once; without one
         (a plain script or terminal IPython) it runs the batch to the end first.
         """
-        batch = self.batch
-        batch.concurrency = int(self.inputs.concurrency.value)
-        parsed = batch.add(urls)
-        self._start()
-        return parsed
+        return self.controller.submit(urls)
+
+    def open_swap(self, url: str) -> None:
+        """Show the head-swap panel for ``url``'s analysis (the "Head swap" tab)."""
+        self.controller.open_swap(url)
+
+    def create_task(
+        self,
+        url: str,
+        mappings: object,
+        *,
+        resolution: str = "720p",
+        keep_original_sound: bool = True,
+    ) -> JobEntry:
+        """Create a head-swap task on ``url``'s completed analysis and track it on the panel.
+
+        ``mappings``: ``{obj_id: face_url}`` (or ``Batch.create_task``'s list forms), 1 to 5
+        people. Returns the task's entry at once (the create is scheduled). A mistake shows
+        inline on the panel and raises ``InvalidRequestError`` (nothing is sent); a server
+        refusal (1104, 1003, 1014…) shows on the panel and on the task's row."""
+        entry = self.controller.create_task(
+            url, mappings, resolution=resolution, keep_original_sound=keep_original_sound
+        )
+        self.refresh()
+        return entry
 
     def refresh(self) -> int:
         """Render everything now, unthrottled (clicks call this; so does ``send_state``).
@@ -195,15 +190,10 @@ class AnalysisBoard(SwapMethods):
     def close(self) -> None:
         """Cancel the board's tasks, stop the batch, and close every widget."""
         self.live.close()
-        self.swap_actions.close()
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        if self._run_task is not None and not self._run_task.done():
-            self._run_task.cancel()
-        if self._batch is not None:
-            self._batch.close()
-        _actions.release_client(self)
-        for widget in [*walk(self.view), *(w for row in self.renderer.rows for w in walk(row))]:
+        self.controller.close()
+        rows = self.renderer.analyses.rows
+        tasks = self.renderer.tasks.rows if self.renderer.tasks is not None else []
+        for widget in [*walk(self.view), *(w for row in [*rows, *tasks] for w in walk(row))]:
             widget.close()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
@@ -214,41 +204,18 @@ class AnalysisBoard(SwapMethods):
         return self._fallback()["text/plain"]
 
     def _fallback(self) -> dict[str, str]:
-        return fallback_bundle(self._batch, self._client, self.max_rows, self._hidden)
+        c = self.controller
+        return fallback_bundle(c.batch, c.client, self.max_rows, c.hidden)
 
     # --- internals -----------------------------------------------------------------------
 
-    def _on_event(self, event: BatchEvent) -> None:
-        if event.kind == "done":
-            self.renderer.results_stale = True
-        self.live.poke()
-
-    def _start(self) -> None:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            self.batch.run_sync()
-            self.renderer.results_stale = True
-            self.refresh()
-            return
-        if self._run_task is None or self._run_task.done():
-            self._run_task = self.batch.start()
-            self._run_task.add_done_callback(self._run_finished)
-        self.live.poke()
-
-    def _run_finished(self, task: asyncio.Task[Any]) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            self.summary.show_problem(f"The batch stopped: {task.exception()}")
+    def _poke(self) -> None:
         self.live.poke()
 
     def _flush(self, allowance: float, now: float) -> tuple[int, int]:
-        if self._batch is None:
+        batch = self.controller.batch
+        if batch is None:
             return 0, 0
-        limit, hidden = self.max_rows, self._hidden
         return self.renderer.render(
-            self._batch, limit=limit, hidden=hidden, allowance=allowance, now=now
+            batch, limit=self.max_rows, hidden=self.controller.hidden, allowance=allowance, now=now
         )
-
-    def _any_active(self) -> bool:
-        entries = self._batch.entries if self._batch is not None else ()
-        return any(e.state.value in ACTIVE_STATES for e in entries) or self.swap_actions.active()

@@ -11,7 +11,7 @@ import html
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
-from headswap_nb.widgets._present import (
+from headswap_nb.widgets.present import (
     BADGE_COLOURS,
     FAILED_STATES,
     badge_html,
@@ -21,7 +21,8 @@ from headswap_nb.widgets._present import (
 )
 
 if TYPE_CHECKING:
-    from headswap_nb.batch import Batch, BatchEntry, BatchSummary
+    from headswap_nb.batch import Batch
+    from headswap_nb.jobs import BatchSummary, JobEntry
 
 __all__ = ["board_html", "board_text", "fallback_bundle"]
 
@@ -30,8 +31,8 @@ def fallback_bundle(
     batch: Batch | None, client: Any, limit: int, hidden: Collection[str]
 ) -> dict[str, str]:
     """``text/plain`` and ``text/html`` of a board driving ``batch`` through ``client``."""
-    from headswap_nb._batch_state import BatchSummary
     from headswap_nb.connection import describe
+    from headswap_nb.jobs import BatchSummary
 
     summary = batch.summary if batch is not None else BatchSummary()
     entries = batch.entries if batch is not None else ()
@@ -45,7 +46,7 @@ def fallback_bundle(
 
 def board_text(
     summary: BatchSummary,
-    entries: Sequence[BatchEntry],
+    entries: Sequence[JobEntry],
     *,
     limit: int = 50,
     hidden: Collection[str] = (),
@@ -72,14 +73,14 @@ def board_text(
     return "\n".join(lines)
 
 
-def _bar(entry: BatchEntry, width: int = 10) -> str:
+def _bar(entry: JobEntry, width: int = 10) -> str:
     filled = width if entry.state.value in FAILED_STATES else round(entry.progress / 100 * width)
     return "[" + "#" * filled + "." * (width - filled) + "]"
 
 
 def board_html(
     summary: BatchSummary,
-    entries: Sequence[BatchEntry],
+    entries: Sequence[JobEntry],
     *,
     limit: int = 50,
     hidden: Collection[str] = (),

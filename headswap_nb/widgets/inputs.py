@@ -8,7 +8,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from headswap_nb.urls import ParsedUrls, parse_urls
+from headswap_nb.client.urls import ParsedUrls, parse_urls
 
 __all__ = ["UrlInput", "check_html"]
 

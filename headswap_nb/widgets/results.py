@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 
-from headswap_nb.widgets._present import is_web_url, short_url
-from headswap_nb.widgets._sync import Changes, apply, changes
+from headswap_nb.widgets.present import is_web_url, short_url
+from headswap_nb.widgets.sync import Changes, apply, changes
 
 if TYPE_CHECKING:
-    from headswap_nb.batch import BatchEntry
+    from headswap_nb.jobs import JobEntry
 
 __all__ = ["ResultsPanel", "gallery_html"]
 
@@ -25,7 +25,7 @@ _MAX_GALLERY = 100  # analyses shown in the gallery; the DataFrame has them all
 _NO_TASKS = "<i>No head-swap tasks yet.</i>"
 
 
-def gallery_html(entries: Sequence[BatchEntry], *, limit: int = _MAX_GALLERY) -> str:
+def gallery_html(entries: Sequence[JobEntry], *, limit: int = _MAX_GALLERY) -> str:
     """Preview images with their ``obj_id``, grouped by completed analysis; all escaped."""
     groups = []
     completed = [e for e in entries if e.state.value == "completed" and e.analysis is not None]

@@ -1,41 +1,33 @@
-"""One row per analysis: a stock ``HBox[Label, FloatProgress, HTML, Button]`` view.
+"""One row per job — an analysis or a head-swap task — built from stock widgets.
 
-Label: the URL (host and file name; in full on hover). FloatProgress: the bar, its
-percentage as the description (tqdm's ``42%|████``). HTML: status badge · elapsed · id ·
-error. Button: "Swap…". The row's CSS class names the state (``hs-row-completed``...).
-The row holds no state of its own: ``targets(entry)`` says what the widgets should show for
-a ``BatchEntry`` snapshot; ``changes(...)`` of that is what a render would send, one comm
-message per changed widget, so the renderer can price it:
+``JobRow`` is a line ``HBox[Label, FloatProgress, HTML, Button]`` (the URL, in full on hover;
+the bar with its percentage as the description, tqdm's ``42%|████``; the detail cell: state
+badge · elapsed · id · error; the action: "Swap…" on an analysis, "Save to file" on a task),
+and a task's row adds its output cell below (the swapped video, the expiry note, where it was
+saved). The row's CSS class names the state (``hs-row-completed``, ``hs-task-row-failed``...).
 
-* a state change (or the row taking another entry): row class, bar, detail (+ URL) = 3-4;
-* a progress change: the bar alone = 1;
-* the elapsed time ticking on: the detail alone = 1.
-
-A new row is built with its entry's content, so creating it sends no update message. Its
-"Swap…" button (open the head-swap panel) is made with it and shown by CSS on completed rows
-only (``_swap_text.STYLE_HTML``), so it costs no message when the state changes.
+The row holds no state of its own: ``targets(entry)`` says what its widgets should show for
+a ``JobEntry`` snapshot; ``sync.changes`` of that is what a render would send, one comm
+message per changed widget, so the renderer can price it: a state change costs 3–4
+messages (class, bar, detail, URL), a progress change 1 (the bar), an elapsed tick 1.
+A new row is built with its entry's content, so creating it sends no update message.
 """
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 
-from headswap_nb.widgets._present import (
-    FAILED_STATES,
-    badge_html,
-    format_elapsed,
-    short_url,
-)
-from headswap_nb.widgets._sync import Changes
+from headswap_nb.widgets.cells import detail_html, output_html
+from headswap_nb.widgets.present import FAILED_STATES, short_url
+from headswap_nb.widgets.sync import Changes
 
 if TYPE_CHECKING:
-    from headswap_nb.batch import BatchEntry
+    from headswap_nb.jobs import JobEntry
 
-__all__ = ["BAR_STYLES", "AnalysisRow", "detail_html"]
+__all__ = ["BAR_STYLES", "JobRow", "row_traits"]
 
 BAR_STYLES: dict[str, str] = {
     "pending": "info",
@@ -49,17 +41,33 @@ BAR_STYLES: dict[str, str] = {
     "cancelled": "warning",
 }
 """Entry state → ``FloatProgress.bar_style``, as tqdm's notebook bar: info while queued,
-plain while processing, success, danger (kept at full width so the failure stays visible;
-also for UNKNOWN: an exception whose submit may have reached the server needs attention)."""
+plain while processing, success, danger (also for UNKNOWN: a submit that may have reached the
+server needs attention)."""
+
+# CSS classes of a row's parts, per kind of job (browser tests and the board CSS use them).
+_CSS: Mapping[str, Mapping[str, str]] = {
+    "analysis": {"row": "hs-row", "url": "hs-url", "bar": "hs-progress", "detail": "hs-detail",
+                 "button": "hs-swap-open"},
+    "task": {"row": "hs-task-row", "url": "hs-task-url", "bar": "hs-task-progress",
+             "detail": "hs-task-detail", "button": "hs-swap-save"},
+}  # fmt: skip
+PARTS = ("row", "url", "bar", "detail", "button", "output", "saved")
 
 
-def row_traits(entry: BatchEntry) -> dict[str, dict[str, object]]:
-    """What each part of a row shows for ``entry``: ``row`` (its classes), ``url``, ``bar``
-    and ``detail``."""
+def _label(entry: JobEntry) -> str:
+    if not entry.is_task:
+        return short_url(entry.url, 40)
+    faces = len(entry.mappings)
+    return f"{short_url(entry.url, 30)} · {faces} face{'s' * (faces != 1)}"
+
+
+def row_traits(entry: JobEntry, saved: str = "") -> dict[str, dict[str, object]]:
+    """What each part of ``entry``'s row shows (``saved``: a task's "saved to" note)."""
     state = entry.state.value
-    return {
-        "row": {"_dom_classes": ("hs-row", f"hs-row-{state}")},
-        "url": {"value": short_url(entry.url, 40), "tooltip": entry.url},
+    css = _CSS[entry.kind]["row"]
+    traits: dict[str, dict[str, object]] = {
+        "row": {"_dom_classes": (css, f"{css}-{state}")},
+        "url": {"value": _label(entry), "tooltip": entry.url},
         "bar": {
             "value": 100.0 if state in FAILED_STATES else float(entry.progress),
             "bar_style": BAR_STYLES.get(state, ""),
@@ -67,76 +75,102 @@ def row_traits(entry: BatchEntry) -> dict[str, dict[str, object]]:
         },
         "detail": {"value": detail_html(entry)},
     }
+    if entry.is_task:
+        shown = state == "completed" and bool(entry.output_url)
+        traits["button"] = {"display": "" if shown else "none"}
+        traits["output"] = {"value": output_html(entry)}
+        traits["saved"] = {"value": saved}
+    return traits
 
 
-class AnalysisRow(W.HBox):  # type: ignore[misc]
-    """URL (full on hover) · progress bar with its % · status badge, elapsed, id and error."""
+class JobRow(W.VBox):  # type: ignore[misc]
+    """URL · progress bar with its % · detail · action; a task's output cell below."""
 
-    def __init__(self, entry: BatchEntry, *, on_swap: Callable[[str], Any] | None = None) -> None:
+    def __init__(
+        self,
+        entry: JobEntry,
+        *,
+        on_action: Callable[[JobEntry], Any] | None = None,
+        saved: str = "",
+    ) -> None:
         # Everything passed to the constructors travels in the comm-open messages.
-        t = row_traits(entry)
+        t, css = row_traits(entry, saved), _CSS[entry.kind]
+        self.kind = entry.kind
         self.url = W.Label(
             layout=W.Layout(width="36ch", flex="0 0 auto", overflow="hidden"),
-            _dom_classes=("hs-url",),
+            _dom_classes=(css["url"],),
             **t["url"],
         )
         self.bar = W.FloatProgress(
-            min=0.0,
-            max=100.0,
-            layout=W.Layout(width="30%", flex="0 0 auto"),
-            style={"description_width": "5ch"},
-            _dom_classes=("hs-progress",),
-            **t["bar"],
-        )
-        self.detail = W.HTML(
-            layout=W.Layout(flex="1 1 0"), _dom_classes=("hs-detail",), **t["detail"]
-        )
-        self.swap = W.Button(
-            description="Swap…", icon="exchange", tooltip="Head swap: map people to faces",
-            layout=W.Layout(width="auto", flex="0 0 auto"), _dom_classes=("hs-swap-open",),
+            min=0.0, max=100.0, layout=W.Layout(width="30%", flex="0 0 auto"),
+            style={"description_width": "5ch"}, _dom_classes=(css["bar"],), **t["bar"],
         )  # fmt: skip
-        if on_swap is not None:
-            self.swap.on_click(lambda _: self.entry_url is not None and on_swap(self.entry_url))
-        super().__init__(
-            children=(self.url, self.bar, self.detail, self.swap),
+        self.detail = W.HTML(
+            layout=W.Layout(flex="1 1 0"), _dom_classes=(css["detail"],), **t["detail"]
+        )
+        if entry.is_task:
+            self.button = W.Button(
+                description="Save to file", icon="save", _dom_classes=(css["button"],),
+                tooltip="Download the output video into the notebook's working directory",
+                layout=W.Layout(width="auto", flex="0 0 auto", **t["button"]),
+            )  # fmt: skip
+        else:
+            self.button = W.Button(
+                description="Swap…", icon="exchange", tooltip="Head swap: map people to faces",
+                layout=W.Layout(width="auto", flex="0 0 auto"), _dom_classes=(css["button"],),
+            )  # fmt: skip
+        line = W.HBox(
+            (self.url, self.bar, self.detail, self.button),
             layout=W.Layout(align_items="center", width="100%"),
+        )
+        self.output: W.HTML | None = None
+        self.saved: W.HTML | None = None
+        children: tuple[Any, ...] = (line,)
+        if entry.is_task:
+            self.output = W.HTML(_dom_classes=("hs-task-output",), **t["output"])
+            self.saved = W.HTML(_dom_classes=("hs-swap-saved",), **t["saved"])
+            children += (self.output, self.saved)
+        super().__init__(
+            children=children,
+            layout=W.Layout(width="100%", margin="0 0 6px 0" if entry.is_task else "0"),
             **t["row"],
         )
+        self.key: int | None = entry.ref
+        """The ``ref`` of the job this row shows (rows are reused); ``None`` while unused."""
         self.entry_url: str | None = entry.url
-        """URL of the entry this row shows (rows are reused); ``None`` while unused."""
-        self.stamps = dict.fromkeys(("row", "url", "bar", "detail"), 0)
+        """The URL of the job this row shows; ``None`` while unused."""
+        self.stamps = dict.fromkeys(PARTS, 0)
         """Part → the render sequence number that last updated it (for round-robin)."""
+        self._shown = entry
+        if on_action is not None:
+            self.button.on_click(lambda _: self.key is not None and on_action(self._shown))
 
-    def targets(self, entry: BatchEntry) -> Changes:
-        """Widget → traits that show ``entry`` (pass to ``_sync.changes``)."""
-        return {self.part(name): traits for name, traits in row_traits(entry).items()}
+    def show(self, entry: JobEntry | None) -> None:
+        """Bind the row to ``entry`` (``None``: unused). Its widgets change only when rendered."""
+        self.key = None if entry is None else entry.ref
+        self.entry_url = None if entry is None else entry.url
+        if entry is not None:
+            self._shown = entry
 
-    def shows_state(self, entry: BatchEntry) -> bool:
+    def targets(self, entry: JobEntry, saved: str = "") -> Changes:
+        """Widget → traits that show ``entry`` (pass to ``sync.changes``)."""
+        return {self.part(name): traits for name, traits in row_traits(entry, saved).items()}
+
+    def shows_state(self, entry: JobEntry) -> bool:
         """True when the row's class already names ``entry``'s state (and it is its row)."""
-        return self.entry_url == entry.url and f"hs-row-{entry.state.value}" in self._dom_classes
+        css = _CSS[entry.kind]["row"]
+        return self.key == entry.ref and f"{css}-{entry.state.value}" in self._dom_classes
 
-    def part(self, name: str) -> W.DOMWidget:
-        """The widget of part ``name`` (``row`` is the row itself)."""
-        return self if name == "row" else getattr(self, name)
+    def part(self, name: str) -> Any:
+        """The widget of part ``name`` (``row`` is the row; a task's ``button`` part is the
+        button's layout, whose ``display`` shows or hides it)."""
+        if name == "row":
+            return self
+        if name == "button":
+            return self.button.layout
+        return getattr(self, name)
 
     def name_of(self, widget: object) -> str:
         """The part name of one of this row's widgets."""
-        return next(n for n in self.stamps if self.part(n) is widget)
-
-
-def detail_html(entry: BatchEntry) -> str:
-    """``[state] · 12s · <id> · error``, every user string escaped."""
-    parts = [
-        badge_html(entry.state.value),
-        f'<span class="hs-elapsed">{format_elapsed(entry.elapsed_s)}</span>',
-    ]
-    if entry.analysis_id:
-        parts.append(
-            '<code class="hs-id" style="user-select:all;cursor:text" title="analysis id">'
-            f"{html.escape(entry.analysis_id)}</code>"
-        )
-    if entry.error:
-        parts.append(
-            f'<span class="hs-error" style="color:#c62828">{html.escape(entry.error)}</span>'
-        )
-    return " · ".join(parts)
+        present = (n for n in PARTS if n in ("row", "button") or getattr(self, n) is not None)
+        return next(n for n in present if self.part(n) is widget)

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as W
 
-from headswap_nb.widgets._present import BADGE_COLOURS
-from headswap_nb.widgets._sync import Changes
+from headswap_nb.widgets.present import BADGE_COLOURS
+from headswap_nb.widgets.sync import Changes
 
 if TYPE_CHECKING:
-    from headswap_nb.batch import BatchSummary
+    from headswap_nb.jobs import BatchSummary
 
 __all__ = ["ActionBar", "SummaryBar", "summary_counts"]
 

@@ -1,7 +1,7 @@
 """The head-swap panel: a completed analysis' people, a face URL for each, options, Create.
 
 A view: it shows an analysis (``show``), says what the user entered (``pairs``), shows
-inline errors (``show_error``) and calls back on Create; the controller (``_swap_actions``)
+inline errors (``show_error``) and calls back on Create; the board's controller (``controller``)
 creates the task through the batch. Its task list (``tasks_box``) and ``notice`` change in
 the background and are rendered by the board's renderer, within its message budget
 (``task_rows.TaskRowsView``). A person is chosen by entering a reference face URL under
@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 
-from headswap_nb.urls import video_url_problem
-from headswap_nb.widgets._present import is_web_url, short_url
-from headswap_nb.widgets._swap_text import MAX_PEOPLE, RED
+from headswap_nb.client.urls import video_url_problem
+from headswap_nb.widgets.present import is_web_url, short_url
+from headswap_nb.widgets.words import MAX_PEOPLE, RED
 
 if TYPE_CHECKING:
-    from headswap_nb.batch import BatchEntry
+    from headswap_nb.jobs import JobEntry
     from headswap_nb.models import Person
 
 __all__ = ["PersonCard", "SwapPanel", "error_html"]
@@ -65,14 +65,15 @@ class PersonCard(W.VBox):  # type: ignore[misc]
             layout=W.Layout(margin="0 12px 12px 0", width="240px"),
             _dom_classes=("hs-swap-person",),
         )
-        self.face.observe(self._changed, names="value")
+        self.face.observe(self.recheck, names="value")
 
     @property
     def url(self) -> str:
         """The face URL entered (surrounding blanks removed), or ``""``."""
         return str(self.face.value).strip()
 
-    def _changed(self, change: Any = None) -> None:
+    def recheck(self, change: Any = None) -> None:
+        """Check the face URL again: its thumbnail, or what is wrong with it."""
         url = self.url
         problem = video_url_problem(url) if url else None
         thumb = ""
@@ -135,7 +136,7 @@ class SwapPanel(W.VBox):  # type: ignore[misc]
         """Call ``callback()`` when Create is pressed."""
         self._on_create.append(callback)
 
-    def show(self, url: str, entry: BatchEntry | None) -> None:
+    def show(self, url: str, entry: JobEntry | None) -> None:
         """Show ``url``'s analysis: its people with empty face fields (or why not)."""
         old, self.url = self.cards, url
         people = entry.analysis.people if entry is not None and entry.analysis else ()
@@ -182,7 +183,7 @@ class SwapPanel(W.VBox):  # type: ignore[misc]
         """Remove the panel's error and re-check each field (its own URL errors stay)."""
         self.problem.value = ""
         for card in self.cards:
-            card._changed()
+            card.recheck()
 
     def _recount(self, change: Any = None) -> None:
         chosen = len(self.pairs())

@@ -1,44 +1,23 @@
-"""Pure words and HTML of the head-swap views: refusals in plain words, the output video.
+"""Plain words for what went wrong: a refused or lost create, a local mistake on the panel.
 
-No ipywidgets here. Every user or server string is escaped; only http(s) URLs go into an
-``src`` or ``href``.
+No ipywidgets and no HTML here (callers escape what they show).
 """
 
 from __future__ import annotations
 
-import html
 import re
 from typing import TYPE_CHECKING
 
-from headswap_nb.widgets._present import badge_html, format_elapsed, is_web_url
-
 if TYPE_CHECKING:
-    from headswap_nb._task_state import TaskEntry
-    from headswap_nb.batch import BatchEntry
     from headswap_nb.errors import InvalidRequestError
+    from headswap_nb.jobs import JobEntry
 
-__all__ = [
-    "EXPIRY_NOTE",
-    "MAX_PEOPLE",
-    "STYLE_HTML",
-    "explain_invalid",
-    "output_html",
-    "refusal_text",
-    "task_detail_html",
-]
+__all__ = ["EXPIRY_NOTE", "MAX_PEOPLE", "RED", "explain_invalid", "refusal_text"]
 
 MAX_PEOPLE = 5
 """Mappings per task at most (akool-api.md §4.3)."""
 EXPIRY_NOTE = "Output links may expire — save the file if you need it later."
 RED = "color:#c62828"
-
-STYLE_HTML = (
-    "<style>.hs-row .hs-swap-open{visibility:hidden}"
-    ".hs-row.hs-row-completed .hs-swap-open{visibility:visible}"
-    ".hs-output-video{max-width:100%;max-height:360px;display:block;margin:4px 0}</style>"
-)
-"""Board-wide CSS: a row's "Swap…" button shows on completed rows only, so a row changing
-state costs no extra comm message for it (its class already changes)."""
 
 
 def _server_words(error: str) -> str:
@@ -72,7 +51,7 @@ def refusal_text(code: int | None, error: str | None, *, unknown: bool = False) 
 
 
 def explain_invalid(
-    exc: InvalidRequestError, pairs: list[tuple[int, str]], entry: BatchEntry | None
+    exc: InvalidRequestError, pairs: list[tuple[int, str]], entry: JobEntry | None
 ) -> tuple[int | None, str]:
     """``(obj_id or None, plain words)`` for a local refusal: where to show it, and what.
 
@@ -108,59 +87,3 @@ def explain_invalid(
     if re.search(r"repeats obj_id", words):
         return obj_id, f"Person {obj_id} is mapped twice: give each person one face." + nothing
     return obj_id, f"obj_id {obj_id} is not a person of this analysis." + nothing
-
-
-def task_detail_html(entry: TaskEntry) -> str:
-    """``[state] · 12s · <task id> · 720p · error in plain words``, all escaped."""
-    state = entry.state.value
-    parts = [
-        badge_html(state),
-        f'<span class="hs-elapsed">{format_elapsed(_elapsed(entry))}</span>',
-    ]
-    if entry.task_id:
-        parts.append(
-            '<code class="hs-task-id" style="user-select:all;cursor:text" title="task id">'
-            f"{html.escape(entry.task_id)}</code>"
-        )
-    parts.append(html.escape(entry.resolution))
-    if state in ("error", "unknown"):
-        words = refusal_text(entry.error_code, entry.error, unknown=state == "unknown")
-    elif state == "failed":
-        code = f" (code {entry.error_code})" if entry.error_code is not None else ""
-        words = f"The head swap failed{code}: {entry.error or 'no reason given'}"
-    else:
-        words = ""
-    if words:
-        parts.append(f'<span class="hs-task-error" style="{RED}">{html.escape(words)}</span>')
-    return " · ".join(parts)
-
-
-def _elapsed(entry: TaskEntry) -> float | None:
-    if entry.submitted_at is None:
-        return None
-    from datetime import datetime, timezone
-
-    end = entry.finished_at or datetime.now(timezone.utc)
-    return (end - entry.submitted_at).total_seconds()
-
-
-def output_html(entry: TaskEntry) -> str:
-    """The swapped video inline with a download link and the expiry note (completed only)."""
-    if entry.state.value != "completed":
-        return ""
-    url = entry.output_url
-    if not is_web_url(url):
-        shown = html.escape(str(url)) if url else "none"
-        return (
-            f'<span class="hs-task-error" style="{RED}">Completed, but the output URL is not '
-            f"an http(s) link: <code>{shown}</code></span>"
-        )
-    src = html.escape(str(url))
-    name = (entry.task.file_name if entry.task is not None else None) or "headswap.mp4"
-    return (
-        '<div class="hs-swap-output">'
-        f'<video controls preload="metadata" src="{src}" class="hs-output-video"></video>'
-        f'<a href="{src}" download="{html.escape(name)}" target="_blank" rel="noopener" '
-        f'class="hs-swap-download">Download {html.escape(name)}</a> · '
-        f'<span class="hs-swap-expiry">{html.escape(EXPIRY_NOTE)}</span></div>'
-    )

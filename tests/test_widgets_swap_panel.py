@@ -76,9 +76,9 @@ def test_swap_from_a_row_creates_the_task_and_plays_the_output(
         try:
             row = _row(board, url)
             assert (
-                "hs-row-completed" in row._dom_classes and "hs-swap-open" in row.swap._dom_classes
+                "hs-row-completed" in row._dom_classes and "hs-swap-open" in row.button._dom_classes
             )
-            row.swap.click()
+            row.button.click()
             panel = board.swap
             assert board.tabs.selected_index == 2 and panel.url == url
             assert [c.obj_id for c in panel.cards] == [0, 1]
@@ -113,9 +113,9 @@ def test_swap_from_a_row_creates_the_task_and_plays_the_output(
             assert f'<video controls preload="metadata" src="{done.output_url}"' in video
             assert 'class="hs-output-video"' in video and "download=" in video
             assert "Output links may expire — save the file if you need it later." in video
-            assert trow.save.layout.display == "" and "completed" in panel.notice.value
+            assert trow.button.layout.display == "" and "completed" in panel.notice.value
             # Save to file: downloaded in the background into the working directory.
-            trow.save.click()
+            trow.button.click()
             await until(lambda: "Saved to" in trow.saved.value)
             (saved,) = tmp_path.glob("*.mp4")
             assert saved.stat().st_size > 1000 and str(saved) in trow.saved.value
@@ -150,7 +150,7 @@ def test_programmatic_create_and_failed_task_turns_red(shared_sim: Any) -> None:
             assert trow.bar.bar_style == "danger" and trow.bar.value == 100.0
             assert "hs-task-error" in trow.detail.value and "1016" in trow.detail.value
             assert "Face swapping error" in trow.detail.value
-            assert trow.output.value == "" and trow.save.layout.display == "none"
+            assert trow.output.value == "" and trow.button.layout.display == "none"
             assert "hs-swap-refusal" in board.swap.notice.value
         finally:
             board.close()
@@ -270,7 +270,7 @@ def test_refusals_show_in_plain_words() -> None:
 
 
 def test_refusal_text_uses_the_servers_words_for_1003() -> None:
-    from headswap_nb.widgets._swap_text import refusal_text
+    from headswap_nb.widgets.words import refusal_text
 
     error = (
         "POST /api/open/v4/headswap/task/create for https://e.com/a.mp4 failed with code 1003: "
@@ -288,13 +288,15 @@ def test_output_html_escapes_and_accepts_only_web_urls() -> None:
 
     from headswap_nb.batch import EntryState, TaskEntry
     from headswap_nb.models import Status, Task
-    from headswap_nb.widgets._swap_text import output_html
+    from headswap_nb.widgets.cells import output_html
 
-    base = TaskEntry("https://e.com/a.mp4", state=EntryState.COMPLETED)
-    bad = replace(base, task=Task("t1", Status.COMPLETED, 100.0, output_url="javascript:alert(1)"))
+    base = TaskEntry("https://e.com/a.mp4", state=EntryState.COMPLETED, kind="task")
+    bad = replace(
+        base, record=Task("t1", Status.COMPLETED, 100.0, output_url="javascript:alert(1)")
+    )
     assert "<video" not in output_html(bad) and "javascript:alert(1)" in output_html(bad)
     sneaky = 'https://e.com/o.mp4?"><script>x</script>'
-    good = replace(base, task=Task("t1", Status.COMPLETED, 100.0, output_url=sneaky))
+    good = replace(base, record=Task("t1", Status.COMPLETED, 100.0, output_url=sneaky))
     assert "<script>" not in output_html(good) and "&lt;script&gt;" in output_html(good)
 
 
@@ -302,7 +304,7 @@ def test_output_html_escapes_and_accepts_only_web_urls() -> None:
 
 
 def test_row_url_keeps_host_and_file_name() -> None:
-    from headswap_nb.widgets._present import short_url as compact_url
+    from headswap_nb.widgets.present import short_url as compact_url
 
     short = compact_url("https://example.com/browser/broken.mp4?duration=10&time=20&fail=1", 30)
     assert short == "example.com/…/broken.mp4?dura…"
@@ -328,7 +330,7 @@ def test_concurrency_description_is_not_cut_off(shared_sim: Any) -> None:
 
 
 def test_save_output_streams_to_a_file_and_explains_an_expired_link(tmp_path: Path) -> None:
-    from headswap_nb.downloads import OutputUnavailableError, save_output
+    from headswap_nb.client.downloads import OutputUnavailableError, save_output
     from headswap_nb.models import Status, Task
 
     body = b"\x00\x00\x00\x18ftypmp42" + b"x" * 200_000

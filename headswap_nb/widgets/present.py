@@ -1,6 +1,6 @@
 """Pure presentation helpers shared by the widget views and the text/HTML fallback.
 
-No ipywidgets here: what a row says about a ``BatchEntry`` (state label, percentage, elapsed
+No ipywidgets here: what a row says about a ``JobEntry`` (state label, percentage, elapsed
 time, shortened URL) and which entries are worth a row when there are thousands.
 """
 
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from headswap_nb.batch import BatchEntry
+    from headswap_nb.jobs import JobEntry
 
 __all__ = [
     "ACTIVE_STATES",
@@ -97,7 +97,7 @@ def is_web_url(url: object) -> bool:
 
 
 def select_visible(
-    entries: Sequence[BatchEntry],
+    entries: Sequence[JobEntry],
     limit: int,
     hidden: Collection[str] = (),
     keep: Collection[str] = (),
@@ -127,6 +127,6 @@ def select_visible(
     return sorted((active + finished + pending)[:limit])
 
 
-def _stamp(entry: BatchEntry) -> float:
+def _stamp(entry: JobEntry) -> float:
     when = entry.finished_at or entry.submitted_at
     return when.timestamp() if when is not None else 0.0

@@ -1,0 +1,25 @@
+"""The board's CSS, carried by one hidden HTML widget.
+
+A row's action button ("Swap…") is in every row from the start and shown by CSS on completed
+analysis rows only, so a row changing state costs no extra comm message for it (its class
+already changes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as W
+
+__all__ = ["STYLE_HTML", "style_widget"]
+
+STYLE_HTML = (
+    "<style>.hs-row .hs-swap-open{visibility:hidden}"
+    ".hs-row.hs-row-completed .hs-swap-open{visibility:visible}"
+    ".hs-output-video{max-width:100%;max-height:360px;display:block;margin:4px 0}</style>"
+)
+
+
+def style_widget() -> Any:
+    """A hidden HTML widget carrying ``STYLE_HTML``."""
+    return W.HTML(STYLE_HTML, layout=W.Layout(display="none"), _dom_classes=("hs-style",))

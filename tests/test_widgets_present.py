@@ -1,0 +1,60 @@
+"""headswap_nb.widgets.present: what a row says, and which jobs get one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from headswap_nb.widgets import AnalysisBoard
+from headswap_nb.widgets.present import select_visible, short_url
+
+pytestmark = pytest.mark.sim(speed=40.0, seed=3)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FAST = "?duration=5&queue=0.5&time=4&fail=0"
+SENTINEL = "hs-sentinel-KEY-3f9c1e7a5b"
+
+
+def _settled(board: AnalysisBoard) -> Callable[[], bool]:
+    """Batch done and the last flush rendered it."""
+
+    def check() -> bool:
+        summary = board.batch.summary
+        text = board.summary.text.value
+        return (
+            summary.done
+            and "showing" in text
+            and f'hs-summary-percent" style="margin-right:1em">{summary.progress:.0f}%<' in text
+            and not board.scheduler.pending
+        )
+
+    return check
+
+
+def test_short_url_keeps_host_and_tail() -> None:
+    url = "https://cdn.example.com/a/very/long/path/to/some/folder/clip-0001.mp4?x=1"
+    short = short_url(url, 48)
+    assert short == "cdn.example.com/…/clip-0001.mp4?x=1"
+    assert short_url("https://e.com/a.mp4") == "e.com/a.mp4"
+    assert len(short_url(url, 30)) == 30
+
+
+def test_select_visible_prefers_active_then_recent() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from headswap_nb.batch import BatchEntry, EntryState
+
+    t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    entries = [
+        BatchEntry(f"https://e.com/{i}", EntryState.COMPLETED, finished_at=t0 + timedelta(i))
+        for i in range(5)
+    ]
+    entries += [BatchEntry("https://e.com/run", EntryState.PROCESSING)]
+    entries += [BatchEntry("https://e.com/next", EntryState.PENDING)]
+    assert select_visible(entries, 3, ()) == [3, 4, 5]
+    assert select_visible(entries, 10, ()) == list(range(7))
+    assert select_visible(entries, 3, {"https://e.com/4"}) == [2, 3, 5]
+    # Rows on screen are kept over equally relevant ones (fewer rows change entries).
+    assert select_visible(entries, 3, (), keep={"https://e.com/0"}) == [0, 4, 5]

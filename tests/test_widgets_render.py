@@ -1,0 +1,81 @@
+"""headswap_nb.widgets.render and rowlist: what a flush sends first, within a budget."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import ipywidgets
+import pytest
+
+from headswap_nb.widgets import AnalysisBoard
+
+pytestmark = pytest.mark.sim(speed=40.0, seed=3)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FAST = "?duration=5&queue=0.5&time=4&fail=0"
+SENTINEL = "hs-sentinel-KEY-3f9c1e7a5b"
+
+
+def _settled(board: AnalysisBoard) -> Callable[[], bool]:
+    """Batch done and the last flush rendered it."""
+
+    def check() -> bool:
+        summary = board.batch.summary
+        text = board.summary.text.value
+        return (
+            summary.done
+            and "showing" in text
+            and f'hs-summary-percent" style="margin-right:1em">{summary.progress:.0f}%<' in text
+            and not board.scheduler.pending
+        )
+
+    return check
+
+
+def test_flush_sends_most_important_first() -> None:
+    """Summary, then state changes, then progress, then ticks; what does not fit waits."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from headswap_nb.batch import BatchEntry, BatchSummary, EntryState
+    from headswap_nb.widgets.render import BoardRenderer
+    from headswap_nb.widgets.results import ResultsPanel
+    from headswap_nb.widgets.summary import SummaryBar
+
+    r = BoardRenderer(ipywidgets.VBox(), SummaryBar(), ResultsPanel(), capacity=5)
+    entries = [BatchEntry(f"https://e.com/{i}.mp4", EntryState.QUEUED, ref=i + 1) for i in range(4)]
+    batch = SimpleNamespace(entries=tuple(entries), summary=BatchSummary(total=4, queued=4))
+
+    def flush(allowance: int, now: float, limit: int = 4) -> tuple[int, int]:
+        return r.render(batch, limit=limit, hidden=(), allowance=allowance, now=now)
+
+    # Rows are created with their content: only the summary (2) and the row list (1) cost.
+    assert flush(5, 0.0) == (3, 0) and len(r.rows) == 4
+    # Two rows complete, one moves on: the summary is not due yet; state changes first
+    # (3 messages each), oldest-updated first; what does not fit is asked for (need).
+    done = EntryState.COMPLETED
+    entries[0] = replace(entries[0], state=done, progress=100.0)
+    entries[1] = replace(entries[1], state=done, progress=100.0)
+    entries[2] = replace(entries[2], progress=40.0)
+    batch.entries = tuple(entries)
+    batch.summary = BatchSummary(total=4, completed=2, queued=2, progress=60.0)
+    assert flush(4, 0.1) == (3, 3)
+    assert "hs-row-completed" in r.rows[0]._dom_classes
+    assert "hs-row-queued" in r.rows[1]._dom_classes and r.rows[2].bar.value == 0.0
+    assert flush(5, 0.2) == (4, 2)  # row 1's state, then row 2's bar; the summary waits
+    assert r.rows[2].bar.value == 40.0 and r.rows[2].bar.description == "40%"
+    assert flush(5, 0.6) == (2, 0)  # the summary, now due
+    assert ">60%</b>" in r.summary.text.value
+    assert flush(5, 0.7) == (0, 0)  # nothing changed: nothing sent
+    # With 3 rows, a finished row goes (the row list: 1; "showing 3 of 4": 1)...
+    assert flush(5, 1.2, limit=3) == (2, 0)
+    urls = [e.url for e in entries]
+    assert [row.entry_url for row in r.rows_box.children] == [urls[1], urls[2], urls[3]]
+    # ...and when a retried entry is active again, the other finished row makes way: the
+    # new entry takes it in place (url, class, bar, detail: 4) once the bucket holds 4.
+    entries[0] = replace(entries[0], state=EntryState.QUEUED, progress=0.0)
+    batch.entries = tuple(entries)
+    assert flush(3, 1.3, limit=3) == (0, 4)
+    assert flush(5, 1.4, limit=3) == (4, 0)
+    assert [row.entry_url for row in r.rows_box.children] == [urls[0], urls[2], urls[3]]
