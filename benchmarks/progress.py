@@ -1,6 +1,6 @@
 """What the user sees: the shown progress and the poll cost of three policies, on virtual time.
 
-    .venv/bin/python benchmarks/progress.py            # 1,000 jobs per profile (about a minute)
+    .venv/bin/python benchmarks/progress.py            # 1,000 jobs per profile (2–4 min, 2 cores)
     .venv/bin/python benchmarks/progress.py --n 200    # quicker look
     .venv/bin/python benchmarks/progress.py --profile stepwise --profile long
 
@@ -308,7 +308,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     names = args.profile or list(WORKLOADS)
     started = time.perf_counter()
-    tasks = [(name, policy, args.n, args.seed) for name in names for policy in POLICIES]
+    # Longest first, so that two processes finish together (cost ~ polls and samples).
+    cost = {name: sum(WORKLOADS[name].processing) for name in names}
+    tasks = [
+        (name, policy, args.n, args.seed)
+        for name in sorted(names, key=cost.__getitem__, reverse=True)
+        for policy in POLICIES
+    ]
     if args.processes > 1:
         with multiprocessing.Pool(args.processes) as pool:
             rows = pool.map(_run, tasks, chunksize=1)

@@ -319,6 +319,15 @@ def test_any_history_gives_a_sane_delay_and_a_monotone_bar(
             delay = state.delay(draw)
             assert math.isfinite(delay)
             assert policy.min_interval <= delay <= policy.max_interval
+            *earlier, last = state.history  # the state decides as the pure function does
+            assert delay == next_delay(
+                policy,
+                status=last.status,
+                progress=last.progress,
+                elapsed=last.elapsed,
+                history=earlier,
+                jitter=draw,
+            )
         for offset in (0.0, 0.05, 3.0, 1e6):
             shown = state.shown_progress(clock + offset)
             assert math.isfinite(shown) and 0.0 <= shown <= 100.0

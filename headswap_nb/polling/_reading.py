@@ -1,9 +1,11 @@
 """What a few observations say about a job: its regime and its pace (pure arithmetic).
 
 The schedule (``_delay``) and the bar (``_display``) both start from one ``Reading`` of the
-observations, so the bar extrapolates exactly the pace the schedule relies on. A reading
-needs only the observations that bound the start of processing and the latest few (which
-is all ``PollState`` keeps), never the whole history.
+observations, so they never disagree about whether a job moves. Each takes the rate whose
+error costs it least: the bar the latest (running ahead cannot be taken back), the schedule
+the faster of the last two (a poll too early costs only a request). A reading needs only the
+observations that bound the start of processing and the latest few (all ``PollState``
+keeps), never the whole history.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ __all__ = [
     "Reading",
     "clean",
     "read",
+    "read_clean",
 ]
 
 PROCESSING = int(Status.PROCESSING)
@@ -69,7 +72,8 @@ class Reading:
     """Its progress, at most 99 unless completed."""
     rate: float = 0.0
     """Points per second the bar extrapolates: the latest rate while the last two agree that
-    the job moves, else 0 (it stands still, stepped, or slowed down sharply)."""
+    the job moves, else 0 (it stands still, stepped, or slowed down sharply); on the first
+    look at processing, the slowest rate that look allows."""
     pace: float | None = None
     """Points per second the schedule counts on: the faster of the last two rates while
     moving (a poll too early costs a request, one too late costs what the bar misses), else
@@ -87,6 +91,11 @@ def read(observations: Sequence[Observation]) -> Reading:
     seen: list[Observation] = []
     for o in observations:
         seen.append(clean(o, seen[-1].elapsed if seen else None))
+    return read_clean(seen)
+
+
+def read_clean(seen: Sequence[Observation]) -> Reading:
+    """``read`` for observations that went through ``clean`` in order (``PollState``'s)."""
     now = seen[-1]
     top = 100.0 if now.status == COMPLETED else _TOP
     progress = min(top, now.progress)

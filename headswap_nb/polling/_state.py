@@ -13,7 +13,7 @@ from headswap_nb.polling._reading import (
     Observation,
     Reading,
     clean,
-    read,
+    read_clean,
 )
 
 __all__ = ["PollState"]
@@ -51,9 +51,13 @@ class PollState:
     @property
     def history(self) -> tuple[Observation, ...]:
         """Observations kept, oldest first: the start bounds and the latest few."""
-        kept = dict(self._pinned)
-        kept.update(self._recent)
-        return tuple(kept[index] for index in sorted(kept))
+        if not self._recent:
+            return ()
+        # Indices only grow and the recent ones are the latest: a pinned entry at or after
+        # the oldest recent one is in both.
+        oldest = self._recent[0][0]
+        older = [o for index, o in self._pinned if index < oldest]
+        return (*older, *(o for _, o in self._recent))
 
     def observe(self, elapsed: float, status: int, progress: float) -> None:
         """Record one poll's answer, seen at ``elapsed``."""
@@ -64,7 +68,7 @@ class PollState:
         if seen.status == PROCESSING:
             self._pin(entry)
         self._recent.append(entry)
-        self._reading = reading = read(self.history)
+        self._reading = reading = read_clean(self.history)
         # The bar aims at the next poll as scheduled; the jitter only makes it come earlier.
         self._bar = advance(self._bar, seen, reading, delay_for(self.policy, reading))
 
