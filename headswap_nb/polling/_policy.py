@@ -34,7 +34,7 @@ class PollPolicy:
     step: float = 15.0
     """Progress points a moving job may cover, at its pace, between two polls (half of it
     while it stands still). This bounds how far the bar can run ahead into a stall and how
-    late a jump is seen; it makes about 100 / step polls per job, whatever its length."""
+    late a jump is seen; a steady job gets about 100 / step polls, whatever its length."""
     overshoot: float = 0.3
     """Seconds after the predicted finish at which the aimed poll lands."""
 
