@@ -27,6 +27,7 @@ from headswap_nb.simulator.envelope import (
     unwrap,
 )
 from headswap_nb.simulator.jobs import Team
+from headswap_nb.simulator.media_routes import media_routes
 from headswap_nb.simulator.middleware import SimulatorMiddleware, hang_until_gone
 
 __all__ = ["core_of", "create_app"]
@@ -47,6 +48,7 @@ def create_app(config: SimulatorConfig | None = None) -> Starlette:
         Route("/api/open/v4/headswap/analyze", _analyze, methods=["POST"]),
         Route("/api/open/v4/headswap/task/create", _task_create, methods=["POST"]),
         *admin_routes(),
+        *media_routes(),
     ]
     app = _SimulatorApp(
         routes=routes,

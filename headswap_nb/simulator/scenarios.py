@@ -33,11 +33,10 @@ about 2 % of tasks with 1016, partway through processing.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlsplit
 
+from headswap_nb.simulator.hints import float_hint, hints_of, int_hint, profile_hint, size_hint
 from headswap_nb.simulator.profiles import Profile
 
 __all__ = ["DURATION_RANGE", "JobPlan", "Scenario", "scenario_for"]
@@ -91,17 +90,17 @@ class Scenario:
 def scenario_for(video_url: str, *, seed: int, profile: Profile | None = None) -> Scenario:
     """The scenario of ``video_url`` under ``seed``; ``profile`` overrides the seeded curve
     (a ``profile=`` hint in the URL overrides both)."""
-    hints = _hints(video_url)
+    hints = hints_of(video_url)
     draw = _Draws(seed, video_url)
-    fps = _int_hint(hints, "fps", 1, 240) or _FPS[int(draw("fps") * len(_FPS))]
-    width, height = _size_hint(hints) or _SIZES[int(draw("size") * len(_SIZES))]
-    duration = _float_hint(hints, "duration", 0.0, 3600.0)
+    fps = int_hint(hints, "fps", 1, 240) or _FPS[int(draw("fps") * len(_FPS))]
+    width, height = size_hint(hints) or _SIZES[int(draw("size") * len(_SIZES))]
+    duration = float_hint(hints, "duration", 0.0, 3600.0)
     if duration is None:
         duration = round(int((4.0 + 15.5 * draw("duration")) * fps) / fps, 3)
-    people = _int_hint(hints, "people", 0, 20)
+    people = int_hint(hints, "people", 0, 20)
     if people is None:
         people = _weighted(draw("people"), _PEOPLE_WEIGHTS)
-    hinted_profile = _profile_hint(hints)
+    hinted_profile = profile_hint(hints)
     analysis = _analysis_plan(hints, draw, duration, people, hinted_profile or profile)
     task = _task_plan(hints, draw, duration, hinted_profile or profile)
     hang = frozenset(v.strip() for v in hints.get("hang", "").split(",")) & _HANG_TARGETS
@@ -133,8 +132,8 @@ class _Draws:
 def _analysis_plan(
     hints: Mapping[str, str], draw: _Draws, duration: float, people: int, profile: Profile | None
 ) -> JobPlan:
-    queue = _float_hint(hints, "queue", 0.0, 86400.0)
-    time = _float_hint(hints, "time", 0.0, 86400.0)
+    queue = float_hint(hints, "queue", 0.0, 86400.0)
+    time = float_hint(hints, "time", 0.0, 86400.0)
     normal = min(40.0, max(5.0, 5.0 + 1.2 * duration + 2.0 * people + 8.0 * draw("a_time")))
     code, reason = _failure(hints.get("fail"), draw("a_fail"), 0.04, _ANALYSIS_FAILURES, 1015)
     low, high = DURATION_RANGE
@@ -160,8 +159,8 @@ def _analysis_plan(
 def _task_plan(
     hints: Mapping[str, str], draw: _Draws, duration: float, profile: Profile | None
 ) -> JobPlan:
-    queue = _float_hint(hints, "task_queue", 0.0, 86400.0)
-    time = _float_hint(hints, "task_time", 0.0, 86400.0)
+    queue = float_hint(hints, "task_queue", 0.0, 86400.0)
+    time = float_hint(hints, "task_time", 0.0, 86400.0)
     normal = min(120.0, max(30.0, 30.0 + 3.5 * duration + 15.0 * draw("t_time")))
     code, reason = _failure(hints.get("task_fail"), draw("t_fail"), 0.02, _TASK_FAILURES, 1016)
     if code is not None and time is None:
@@ -205,43 +204,3 @@ def _weighted(u: float, weights: tuple[tuple[int, float], ...]) -> int:
         if u < running:
             return value
     return weights[-1][0]
-
-
-def _hints(video_url: str) -> dict[str, str]:
-    try:
-        query = urlsplit(video_url).query
-    except ValueError:
-        return {}
-    return {key.strip().lower(): value for key, value in parse_qsl(query, keep_blank_values=True)}
-
-
-def _float_hint(hints: Mapping[str, str], name: str, low: float, high: float) -> float | None:
-    try:
-        value = float(hints[name])
-    except (KeyError, ValueError):
-        return None
-    return value if math.isfinite(value) and low <= value <= high else None
-
-
-def _int_hint(hints: Mapping[str, str], name: str, low: int, high: int) -> int | None:
-    raw = hints.get(name, "").strip()
-    return int(raw) if raw.isdecimal() and low <= int(raw) <= high else None
-
-
-def _size_hint(hints: Mapping[str, str]) -> tuple[int, int] | None:
-    width, _, height = hints.get("size", "").lower().partition("x")
-    if (
-        width.isdecimal()
-        and height.isdecimal()
-        and 0 < int(width) <= 8192
-        and 0 < int(height) <= 8192
-    ):
-        return int(width), int(height)
-    return None
-
-
-def _profile_hint(hints: Mapping[str, str]) -> Profile | None:
-    try:
-        return Profile(hints.get("profile", "").strip().lower())
-    except ValueError:
-        return None
