@@ -17,8 +17,8 @@ Kinds and when they strike (``middleware.py`` carries them out):
 On a submit (analyze, task/create) the "before" kinds strike before the job exists, and
 drop/malformed/slow/hang strike after it was created: the client cannot tell whether its
 submit worked, which is the realistic ambiguous case. ``scope`` limits faults to ``reads``
-(the two detail GETs), ``submits`` (analyze and task/create) or ``all`` of those four;
-getToken, admin and media routes are never faulted.
+(the two detail GETs and the credit balance, quota/info), ``submits`` (analyze and
+task/create) or ``all`` of those five; getToken, admin and media routes are never faulted.
 """
 
 from __future__ import annotations

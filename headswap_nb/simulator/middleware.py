@@ -27,6 +27,7 @@ ENDPOINTS: dict[str, tuple[str, bool | None]] = {
     "/api/open/v4/headswap/analyze/detail": ("analyze_detail", False),
     "/api/open/v4/headswap/task/create": ("task_create", True),
     "/api/open/v4/headswap/task/detail": ("task_detail", False),
+    "/api/open/v3/faceswap/quota/info": ("quota_info", False),
 }
 """Path → (stats name, is_submit) for the Akool endpoints."""
 

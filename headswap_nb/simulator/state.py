@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from headswap_nb.simulator.billing import ANALYSIS_COST, INSUFFICIENT_CREDIT, Ledger, task_lock
 from headswap_nb.simulator.ids import ObjectIdMinter
 from headswap_nb.simulator.jobs import (
     COMPLETED,
@@ -87,8 +88,7 @@ class SimState:
         self._worker_ids = ObjectIdMinter(seed=seed, label="workers")
         self.teams_by_key: dict[str, Team] = {}
         self._teams_by_user: dict[str, Team] = {}
-        self._initial_credits: dict[str, int] = {}
-        self.credits: dict[str, int] = {}
+        self._ledger = Ledger()
         self.analyses: dict[str, AnalysisJob] = {}
         self.tasks: dict[str, TaskJob] = {}
         self._by_url: dict[tuple[str, str], list[AnalysisJob]] = {}
@@ -118,10 +118,13 @@ class SimState:
             )
             self.teams_by_key[api_key] = team
             self._teams_by_user[team.user_id] = team
-            amount = self._credits_default if credits is None else credits
-            self._initial_credits[team.team_id] = amount
-            self.credits[team.team_id] = amount
+            self._ledger.open(team.team_id, self._credits_default if credits is None else credits)
             return team
+
+    def balance(self, team: Team) -> int:
+        """The team's credits now (``billing.py`` has the rule)."""
+        with self._lock:
+            return self._ledger.balance(team.team_id, self.now())
 
     def issue_token(self, client_id: str, client_secret: str) -> str | None:
         """A token for the team whose key is ``client_secret`` and client id ``client_id``."""
@@ -155,11 +158,13 @@ class SimState:
         return Rejection(1102, "Authorization cannot be empty")
 
     # -- analyses -----------------------------------------------------------------------
-    def submit_analysis(self, team: Team, video_url: str) -> AnalysisJob:
-        """Create an analysis of ``video_url`` for ``team``."""
+    def submit_analysis(self, team: Team, video_url: str) -> AnalysisJob | Rejection:
+        """Create an analysis of ``video_url`` for ``team``, paid from its credits."""
         scenario = scenario_for(video_url, seed=self.seed, profile=self.profile)
         with self._lock:
             now = self.now()
+            if not self._ledger.charge(team.team_id, ANALYSIS_COST, now):
+                return Rejection(*INSUFFICIENT_CREDIT)
             create_time = self.wall_ms(now)
             job = AnalysisJob(
                 id=self._analysis_ids.mint(create_time // 1000),
@@ -201,12 +206,9 @@ class SimState:
                         f"({people} people detected).",
                     )
             duration = analysis.scenario.duration_seconds
-            # Both billing figures reproduce the example (10 s → 100 locked, 15 charged);
-            # their meaning is [UNCONFIRMED] (akool-api.md §12.5).
-            lock = math.ceil(duration) * 10
-            if self.credits[team.team_id] < lock:
-                return Rejection(1104, "Insufficient credit balance")
-            self.credits[team.team_id] -= lock
+            lock = task_lock(duration)
+            if not self._ledger.charge(team.team_id, lock, now):
+                return Rejection(*INSUFFICIENT_CREDIT)
             create_time = self.wall_ms(now)
             plan = analysis.scenario.task
             job = TaskJob(
@@ -226,11 +228,15 @@ class SimState:
                 times=times_for(plan, now),
                 video_duration=duration,
                 deduction_lock_duration=lock,
+                # Reproduces the §4.4 example (10 s → 15); its meaning is [UNCONFIRMED]
+                # (akool-api.md §12.5) and the simulator's credits never use it.
                 deduction_duration=math.ceil(duration * 1.5),
                 priority=_PRIORITY,
                 hangs="task" in analysis.scenario.hang,
             )
             self.tasks[job.id] = job
+            if plan.error_code is not None:
+                self._ledger.refund_at(team.team_id, lock, job.times.finished_at)
             return job
 
     def _completed_analysis(
@@ -257,4 +263,4 @@ class SimState:
             self.analyses.clear()
             self.tasks.clear()
             self._by_url.clear()
-            self.credits.update(self._initial_credits)
+            self._ledger.reset()
