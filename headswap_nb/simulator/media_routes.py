@@ -1,7 +1,9 @@
-"""Routes under ``/_sim/media/``: the simulator's stand-in for Akool's CDN.
+"""Routes under ``/_sim/media/``: the simulator's stand-in for Akool's CDN and for the
+public hosts source videos live on.
 
-Like a CDN they need no credentials and are never faulted. Every MP4 goes through
-``ranged_mp4`` so a browser ``<video>`` can seek (HTTP Range: 206, Content-Range, 416).
+Like a CDN they need no credentials and are never faulted. Every MP4 (the task output and
+the source clips of ``videos.py``) goes through ``ranged_mp4`` so a browser ``<video>`` can
+seek (HTTP Range: 206, Content-Range, 416).
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from headswap_nb.simulator import media
+from headswap_nb.simulator import media, videos
 from headswap_nb.simulator.core import SimulatorCore
-from headswap_nb.simulator.envelope import RejectedRequest
+from headswap_nb.simulator.envelope import RejectedRequest, json_response
 from headswap_nb.simulator.jobs import COMPLETED, job_view
 
 __all__ = ["media_routes", "ranged_mp4"]
@@ -27,6 +29,9 @@ def media_routes() -> list[Route]:
         Route("/_sim/media/preview/{analysis_id}/{obj_id:int}.png", _preview, methods=["GET"]),
         Route("/_sim/media/faces/{number:int}.png", _face, methods=["GET"]),
         Route("/_sim/media/output/{task_id}.mp4", _output, methods=["GET"]),
+        Route(videos.VIDEOS_PATH, _video_index, methods=["GET"]),
+        Route(videos.VIDEOS_PATH.rstrip("/"), _video_index, methods=["GET"]),  # no redirect
+        Route(videos.VIDEOS_PATH + "{name}", _video, methods=["GET"]),
     ]
 
 
@@ -74,6 +79,35 @@ async def _output(request: Request) -> Response:
     if job is None or job_view(job.plan, job.times, state.now()).status != COMPLETED:
         raise RejectedRequest(1014, "Resource not found", status=404)
     return ranged_mp4(request, media.output_video())
+
+
+async def _video_index(request: Request) -> Response:
+    base = str(request.base_url).rstrip("/")
+    return json_response(
+        {
+            "videos": [
+                {
+                    "name": clip.name,
+                    "duration": clip.duration_seconds,
+                    "width": clip.width,
+                    "height": clip.height,
+                    "fps": clip.fps,
+                    "frame_count": clip.frame_count,
+                    "bytes": len(videos.clip_bytes(clip)),
+                    "path": clip.path,
+                    "url": base + clip.path,
+                }
+                for clip in videos.SOURCE_CLIPS
+            ]
+        }
+    )
+
+
+async def _video(request: Request) -> Response:
+    clip = videos.clip_named(request.path_params["name"])
+    if clip is None:
+        raise RejectedRequest(1014, "Resource not found", status=404)
+    return ranged_mp4(request, videos.clip_bytes(clip))
 
 
 def _png(data: bytes) -> Response:

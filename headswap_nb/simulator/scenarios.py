@@ -28,6 +28,13 @@ after it starts, with error_code 1003 [UNCONFIRMED: the docs name 1003 as the li
 a bad video and list no head-swap-specific duration code; 1204 is "exceeds 60 s" for other
 features]. Unhinted URLs mostly succeed; about 4 % of analyses fail with 1015 or 1208 and
 about 2 % of tasks with 1016, partway through processing.
+
+The simulator's own clips (``videos.py``: any host, path ``/_sim/media/videos/<name>.mp4``)
+are real files, so their duration, size and fps come from the clip table and the
+``duration``/``fps``/``size`` hints are ignored; every other hint still applies. A name that
+is not in the table is a URL that answers 404, and its analysis fails early with 1003
+[UNCONFIRMED: the code for an unreachable source is undocumented; 1003 is the code the docs
+name for a bad video_url, akool-api.md §4.1].
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from dataclasses import dataclass
 
 from headswap_nb.simulator.hints import float_hint, hints_of, int_hint, profile_hint, size_hint
 from headswap_nb.simulator.profiles import Profile
+from headswap_nb.simulator.videos import clip_named, served_name
 
 __all__ = ["DURATION_RANGE", "JobPlan", "Scenario", "scenario_for"]
 
@@ -92,16 +100,22 @@ def scenario_for(video_url: str, *, seed: int, profile: Profile | None = None) -
     (a ``profile=`` hint in the URL overrides both)."""
     hints = hints_of(video_url)
     draw = _Draws(seed, video_url)
-    fps = int_hint(hints, "fps", 1, 240) or _FPS[int(draw("fps") * len(_FPS))]
-    width, height = size_hint(hints) or _SIZES[int(draw("size") * len(_SIZES))]
-    duration = float_hint(hints, "duration", 0.0, 3600.0)
-    if duration is None:
-        duration = round(int((4.0 + 15.5 * draw("duration")) * fps) / fps, 3)
+    served = served_name(video_url)
+    clip = clip_named(served) if served is not None else None
+    if clip is not None:  # a real file: what it is beats any hint
+        fps, width, height, duration = clip.fps, clip.width, clip.height, clip.duration_seconds
+    else:
+        fps = int_hint(hints, "fps", 1, 240) or _FPS[int(draw("fps") * len(_FPS))]
+        width, height = size_hint(hints) or _SIZES[int(draw("size") * len(_SIZES))]
+        hinted = float_hint(hints, "duration", 0.0, 3600.0)
+        seeded = round(int((4.0 + 15.5 * draw("duration")) * fps) / fps, 3)
+        duration = seeded if hinted is None else hinted
     people = int_hint(hints, "people", 0, 20)
     if people is None:
         people = _weighted(draw("people"), _PEOPLE_WEIGHTS)
     hinted_profile = profile_hint(hints)
-    analysis = _analysis_plan(hints, draw, duration, people, hinted_profile or profile)
+    missing = served is not None and clip is None
+    analysis = _analysis_plan(hints, draw, duration, people, hinted_profile or profile, missing)
     task = _task_plan(hints, draw, duration, hinted_profile or profile)
     hang = frozenset(v.strip() for v in hints.get("hang", "").split(",")) & _HANG_TARGETS
     return Scenario(
@@ -130,14 +144,22 @@ class _Draws:
 
 
 def _analysis_plan(
-    hints: Mapping[str, str], draw: _Draws, duration: float, people: int, profile: Profile | None
+    hints: Mapping[str, str],
+    draw: _Draws,
+    duration: float,
+    people: int,
+    profile: Profile | None,
+    missing: bool,
 ) -> JobPlan:
     queue = float_hint(hints, "queue", 0.0, 86400.0)
     time = float_hint(hints, "time", 0.0, 86400.0)
     normal = min(40.0, max(5.0, 5.0 + 1.2 * duration + 2.0 * people + 8.0 * draw("a_time")))
     code, reason = _failure(hints.get("fail"), draw("a_fail"), 0.04, _ANALYSIS_FAILURES, 1015)
     low, high = DURATION_RANGE
-    if not low <= duration <= high:
+    if missing:
+        code, reason = 1003, "The video_url could not be downloaded (HTTP 404)."
+        normal = 1.0 + 2.0 * draw("a_probe")  # the download fails before any processing
+    elif not low <= duration <= high:
         # The length is known as soon as the file is probed, so this fails early.
         code = 1003
         reason = (
