@@ -10,7 +10,6 @@ A lock guards every mutation because the notebook thread (``Simulator.stats()``,
 from __future__ import annotations
 
 import math
-import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -28,21 +27,13 @@ from headswap_nb.simulator.jobs import (
     times_for,
 )
 from headswap_nb.simulator.profiles import Profile
+from headswap_nb.simulator.rejection import Rejection
 from headswap_nb.simulator.scenarios import scenario_for
-from headswap_nb.simulator.tokens import mint_token, read_token
+from headswap_nb.simulator.teams import TeamRegistry
 
 __all__ = ["Rejection", "SimState", "TaskRequest"]
 
-_TEAM_AGE_SECONDS = 400 * 86400  # teams "exist" long before the simulation starts
 _PRIORITY = 9  # akool-api.md §4.4 example; its meaning is undocumented
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """A business error: the envelope's ``code`` and ``msg``."""
-
-    code: int
-    msg: str
 
 
 @dataclass(frozen=True)
@@ -75,19 +66,19 @@ class SimState:
         self.seed = seed
         self.speed = speed
         self.profile = profile
-        self.token_ttl_seconds = token_ttl_seconds
         self._clock = clock
         self._start = clock()
         self._epoch_ms = int(time.time() * 1000) if epoch_ms is None else epoch_ms
         self._credits_default = credits
-        self._token_secret = secrets.token_bytes(32)
         self._lock = threading.Lock()
-        self._account_ids = ObjectIdMinter(seed=seed, label="accounts")
+        self._teams = TeamRegistry(
+            seed=seed, epoch_ms=self._epoch_ms, token_ttl_seconds=token_ttl_seconds
+        )
         self._analysis_ids = ObjectIdMinter(seed=seed, label="analysis-records")
         self._task_ids = ObjectIdMinter(seed=seed, label="task-records")
         self._worker_ids = ObjectIdMinter(seed=seed, label="workers")
-        self.teams_by_key: dict[str, Team] = {}
-        self._teams_by_user: dict[str, Team] = {}
+        self.teams_by_key: dict[str, Team] = self._teams.by_key
+        """Every team by its API key (read-only outside ``TeamRegistry``)."""
         self._ledger = Ledger()
         self.analyses: dict[str, AnalysisJob] = {}
         self.tasks: dict[str, TaskJob] = {}
@@ -106,19 +97,11 @@ class SimState:
     def add_team(self, *, api_key: str, credits: int | None = None) -> Team:
         """Register ``api_key`` as its own team (idempotent for a known key)."""
         with self._lock:
-            if api_key in self.teams_by_key:
-                return self.teams_by_key[api_key]
-            born = (self._epoch_ms // 1000) - _TEAM_AGE_SECONDS + len(self.teams_by_key)
-            team = Team(
-                api_key=api_key,
-                client_id=self._account_ids.mint(born),
-                team_id=self._account_ids.mint(born),
-                user_id=self._account_ids.mint(born),
-                uid=101400 + len(self.teams_by_key),
-            )
-            self.teams_by_key[api_key] = team
-            self._teams_by_user[team.user_id] = team
-            self._ledger.open(team.team_id, self._credits_default if credits is None else credits)
+            team, new = self._teams.add(api_key)
+            if new:
+                self._ledger.open(
+                    team.team_id, self._credits_default if credits is None else credits
+                )
             return team
 
     def balance(self, team: Team) -> int:
@@ -128,34 +111,13 @@ class SimState:
 
     def issue_token(self, client_id: str, client_secret: str) -> str | None:
         """A token for the team whose key is ``client_secret`` and client id ``client_id``."""
-        team = self.teams_by_key.get(client_secret)
-        if team is None or not secrets.compare_digest(team.client_id, client_id):
-            return None
-        issued = self.wall_ms(self.now()) // 1000
-        return mint_token(
-            secret=self._token_secret,
-            user_id=team.user_id,
-            uid=team.uid,
-            issued_at=issued,
-            ttl_seconds=self.token_ttl_seconds,
-        )
+        now_unix = self.wall_ms(self.now()) // 1000
+        return self._teams.issue_token(client_id, client_secret, now_unix=now_unix)
 
     def authenticate(self, api_key: str | None, authorization: str | None) -> Team | Rejection:
-        """The team behind the request headers. ``Authorization`` wins when both are sent
-        (akool-api.md §2: the v5 docs say so; v4 says "typically")."""
-        if authorization is not None and authorization.strip():
-            scheme, _, token = authorization.strip().partition(" ")
-            claims = read_token(token.strip(), secret=self._token_secret)
-            if scheme.lower() != "bearer" or claims is None:
-                return Rejection(1101, "Invalid authorization or token expired")
-            if claims.expires_at <= self.wall_ms(self.now()) / 1000:
-                return Rejection(1101, "Invalid authorization or token expired")
-            team = self._teams_by_user.get(claims.user_id)
-            return team or Rejection(1101, "Invalid authorization or token expired")
-        if api_key is not None and api_key.strip():
-            team = self.teams_by_key.get(api_key.strip())
-            return team or Rejection(1101, "Invalid authorization")
-        return Rejection(1102, "Authorization cannot be empty")
+        """The team behind the request headers (``teams.py``)."""
+        now_unix = self.wall_ms(self.now()) / 1000
+        return self._teams.authenticate(api_key, authorization, now_unix=now_unix)
 
     # -- analyses -----------------------------------------------------------------------
     def submit_analysis(self, team: Team, video_url: str) -> AnalysisJob | Rejection:
