@@ -9,10 +9,11 @@ A lock guards every mutation because the notebook thread (``Simulator.stats()``,
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from headswap_nb.simulator.billing import ANALYSIS_COST, INSUFFICIENT_CREDIT, Ledger, task_lock
@@ -150,6 +151,23 @@ class SimState:
         """The team's task with this id; None for unknown and foreign ids alike."""
         job = self.tasks.get(task_id)
         return job if job is not None and job.team.team_id == team.team_id else None
+
+    def another_job(
+        self, team_id: str, *, not_id: str, tasks_first: bool, draw: float
+    ) -> AnalysisJob | TaskJob | None:
+        """One of the team's latest jobs other than ``not_id``, preferring tasks or analyses
+        (for the ``mismatched_id`` fault); None when the team has no other job."""
+        with self._lock:
+            # Newest first and lazily: with one team this looks at a handful of jobs, not at
+            # all of them (it runs on a polled path while the fault is on).
+            tasks: Iterator[AnalysisJob | TaskJob] = reversed(self.tasks.values())
+            analyses: Iterator[AnalysisJob | TaskJob] = reversed(self.analyses.values())
+            for newest in (tasks, analyses) if tasks_first else (analyses, tasks):
+                others = (j for j in newest if j.team.team_id == team_id and j.id != not_id)
+                found = list(itertools.islice(others, 8))
+                if found:
+                    return found[min(len(found) - 1, int(draw * len(found)))]
+        return None
 
     # -- tasks --------------------------------------------------------------------------
     def create_task(self, team: Team, request: TaskRequest) -> TaskJob | Rejection:
