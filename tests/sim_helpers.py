@@ -17,6 +17,7 @@ ANALYZE_DETAIL = "/api/open/v4/headswap/analyze/detail"
 TASK_CREATE = "/api/open/v4/headswap/task/create"
 TASK_DETAIL = "/api/open/v4/headswap/task/detail"
 GET_TOKEN = "/api/open/v3/getToken"
+QUOTA_INFO = "/api/open/v3/faceswap/quota/info"
 EPOCH_MS = 1778806019014  # create_time of the analyze example (akool-api.md §4.1)
 
 

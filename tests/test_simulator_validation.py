@@ -130,9 +130,9 @@ def test_optional_fields_default_and_are_accepted() -> None:
 
 def test_credits_are_deducted_and_checked() -> None:
     with in_process(credits=250) as sim:
-        _ready(sim)  # 8 s clip: 80 credits per task
+        _ready(sim)  # the analysis costs 1; 8 s clip: 80 credits per task (billing.py)
         codes = [sim.post(TASK_CREATE, sim.task_body(URL)).json()["code"] for _ in range(4)]
         assert codes == [1000, 1000, 1000, 1104]
-        assert sim.core.snapshot()["teams"][0]["credits"] == 10
+        assert sim.core.snapshot()["teams"][0]["credits"] == 9
         sim.client.post("/_sim/reset")
         assert sim.core.snapshot()["teams"][0]["credits"] == 250

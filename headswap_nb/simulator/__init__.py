@@ -3,7 +3,9 @@
 Importing ``headswap_nb`` never imports this package; importing it loads starlette and
 uvicorn but starts nothing. ``serve()`` runs it on a loopback socket; ``create_app()`` gives
 the ASGI app for ``httpx.ASGITransport``. What each URL does is in ``scenarios.py`` (hint
-grammar), faults in ``faults.py``, admin routes in ``admin.py``.
+grammar), what credits jobs cost in ``billing.py``, the real source clips it serves in
+``videos.py`` (``Simulator.video_url``), faults in ``faults.py``, admin routes in
+``admin.py``, served media in ``media_routes.py``.
 """
 
 from headswap_nb.simulator.app import core_of, create_app

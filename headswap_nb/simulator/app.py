@@ -1,4 +1,4 @@
-"""The Starlette app: the five Akool endpoints (akool-api.md §2.1, §4) and ``create_app``.
+"""The Starlette app: the six Akool endpoints (akool-api.md §2.1, §4, §14) and ``create_app``.
 
 Handlers are thin: authenticate, validate (``validation.py``), act on the state
 (``state.py``), render (``payloads.py``). Every error leaves as an envelope via
@@ -27,6 +27,7 @@ from headswap_nb.simulator.envelope import (
     unwrap,
 )
 from headswap_nb.simulator.jobs import Team
+from headswap_nb.simulator.media_routes import media_routes
 from headswap_nb.simulator.middleware import SimulatorMiddleware, hang_until_gone
 
 __all__ = ["core_of", "create_app"]
@@ -46,7 +47,9 @@ def create_app(config: SimulatorConfig | None = None) -> Starlette:
         Route("/api/open/v3/getToken", _get_token, methods=["POST"]),
         Route("/api/open/v4/headswap/analyze", _analyze, methods=["POST"]),
         Route("/api/open/v4/headswap/task/create", _task_create, methods=["POST"]),
+        Route("/api/open/v3/faceswap/quota/info", _quota_info, methods=["GET"]),
         *admin_routes(),
+        *media_routes(),
     ]
     app = _SimulatorApp(
         routes=routes,
@@ -90,8 +93,15 @@ async def _analyze(request: Request) -> Response:
     if isinstance(body.get("video_url"), str):
         core.stats.submission(body["video_url"])
     video_url = unwrap(validation.check_analyze(body))
-    job = core.state.submit_analysis(team, video_url)
+    job = unwrap(core.state.submit_analysis(team, video_url))
     return envelope(1000, "Analyze success", payloads.analysis_submitted(job))
+
+
+async def _quota_info(request: Request) -> Response:
+    # akool-api.md §14: {"code":1000,"msg":"OK","data":{"credit":123}}; the team's balance
+    # under the simulator's own pricing (billing.py).
+    team = _authenticate(request)
+    return envelope(1000, "OK", {"credit": _core(request).state.balance(team)})
 
 
 async def _analysis_detail(request: Request) -> Response:

@@ -18,7 +18,7 @@ from headswap_nb.simulator.faults import SCOPES, FaultConfig
 from headswap_nb.simulator.profiles import Profile
 from headswap_nb.simulator.server import serve
 
-__all__ = ["build_parser", "run_simulate_cli"]
+__all__ = ["build_parser", "faults_from_args", "run_simulate_cli"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,32 +42,51 @@ def build_parser() -> argparse.ArgumentParser:
         ("malformed", "truncated JSON or HTML bodies"),
         ("slow", "replies delayed by --slow-seconds"),
         ("hang", "requests never answered"),
+        ("drip-body", "bodies sent one byte per --drip-interval"),
+        ("drip-headers", "status lines and headers sent one byte per --drip-interval"),
+        ("mismatched-id", "detail answers carrying another job's _id"),
+        ("echo-credential", "replies that echo the request's API key or token"),
+        ("absurd-retry-after", "code 1005 with an absurd Retry-After"),
+        ("account-not-exist", 'code 1109 "account not exist"'),
     ):
         add(f"--fault-{name}", type=float, default=0.0, metavar="R", help=f"rate of {what}")
     add("--slow-seconds", type=float, default=2.0, help="delay of a slow reply (real seconds)")
     add("--retry-after", type=int, default=1, help="Retry-After seconds of an HTTP 429")
+    add("--drip-interval", type=float, default=0.3, help="seconds between two dripped bytes")
     add("--fault-scope", choices=SCOPES, default="all", help="which endpoints faults hit")
     add("--fault-seed", type=int, default=0, help="seed of the fault RNG")
     return parser
+
+
+def faults_from_args(args: argparse.Namespace) -> FaultConfig:
+    """The ``FaultConfig`` the parsed options ask for (``ValueError`` if it is invalid)."""
+    return FaultConfig(
+        http_5xx=args.fault_5xx,
+        throttle_http=args.fault_throttle,
+        throttle_code=args.fault_throttle_code,
+        drop=args.fault_drop,
+        malformed=args.fault_malformed,
+        slow=args.fault_slow,
+        hang=args.fault_hang,
+        drip_body=args.fault_drip_body,
+        drip_headers=args.fault_drip_headers,
+        mismatched_id=args.fault_mismatched_id,
+        echo_credential=args.fault_echo_credential,
+        absurd_retry_after=args.fault_absurd_retry_after,
+        account_not_exist=args.fault_account_not_exist,
+        slow_seconds=args.slow_seconds,
+        retry_after_seconds=args.retry_after,
+        drip_interval=args.drip_interval,
+        scope=args.fault_scope,
+        seed=args.fault_seed,
+    )
 
 
 def run_simulate_cli(argv: list[str] | None = None) -> int:
     """Parse ``argv``, serve until interrupted, return the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        faults = FaultConfig(
-            http_5xx=args.fault_5xx,
-            throttle_http=args.fault_throttle,
-            throttle_code=args.fault_throttle_code,
-            drop=args.fault_drop,
-            malformed=args.fault_malformed,
-            slow=args.fault_slow,
-            hang=args.fault_hang,
-            slow_seconds=args.slow_seconds,
-            retry_after_seconds=args.retry_after,
-            scope=args.fault_scope,
-            seed=args.fault_seed,
-        )
+        faults = faults_from_args(args)
         sim = serve(
             speed=args.speed,
             seed=args.seed,

@@ -93,7 +93,7 @@ class SimulatorCore:
                 "team_id": t.team_id,
                 "client_id": t.client_id,
                 "uid": t.uid,
-                "credits": state.credits.get(t.team_id, 0),
+                "credits": state.balance(t),
             }
             for t in list(state.teams_by_key.values())
         ]

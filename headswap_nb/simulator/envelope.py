@@ -13,7 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from headswap_nb.simulator.state import Rejection
+from headswap_nb.simulator.rejection import Rejection
 
 __all__ = ["RejectedRequest", "envelope", "read_json_object", "rejected", "unwrap"]
 

@@ -3,22 +3,38 @@
 Faults are off by default. Each kind has its own rate (a probability per request in scope);
 one uniform draw per request picks at most one kind, so rates add up and must total <= 1.
 
-Kinds and when they strike (``middleware.py`` carries them out):
+Kinds and when they strike (``middleware.py`` carries them out; ``drip.py`` and
+``tamper.py`` hold the byte-level and record-level ones):
 
-``http_5xx``       HTTP 502 or 503 with an HTML or JSON body            before the handler
-``throttle_http``  HTTP 429 with ``Retry-After`` and a 1005 envelope    before the handler
-``throttle_code``  HTTP 200 with ``{"code": 1005, ...}``                 before the handler
-``drop``           headers and part of the body sent, then the connection is cut
-``malformed``      HTTP 200 with truncated JSON or an HTML page
-``slow``           the real reply, ``slow_seconds`` (real seconds) late
-``hang``           the request is accepted and never answered until the client gives up
-                   (or ``hang_seconds`` pass, or the server stops; then it is cut)
+``http_5xx``            HTTP 502 or 503 with an HTML or JSON body        before the handler
+``throttle_http``       HTTP 429 with ``Retry-After`` and a 1005 envelope before the handler
+``throttle_code``       HTTP 200 with ``{"code": 1005, ...}``             before the handler
+``absurd_retry_after``  a 1005 envelope (HTTP 429 or 200) whose ``Retry-After`` is absurd:
+                        86400, 1e308, -5, nan, a date years away, or garbage  before the handler
+``account_not_exist``   HTTP 200 with ``{"code": 1109, "msg": "account not exist"}``, what
+                        Akool's demo treats as a bad API key (akool-api.md §14)  before
+``drop``                headers and part of the body sent, then the connection is cut
+``malformed``           HTTP 200 with truncated JSON or an HTML page
+``slow``                the real reply, ``slow_seconds`` (real seconds) late
+``hang``                the request is accepted and never answered until the client gives up
+                        (or ``hang_seconds`` pass, or the server stops; then it is cut)
+``drip_body``           the real headers, then the body one byte every ``drip_interval``
+                        seconds: each byte resets a per-read timeout, only a total deadline
+                        catches it
+``drip_headers``        the status line and headers themselves one byte at a time (under
+                        uvicorn; elsewhere the body drips instead, see ``drip.py``)
+``mismatched_id``       a detail answer for id X carries the ``_id`` of another job of the
+                        team (or a fresh id), sometimes with more of that job's fields;
+                        detail reads only: drawn for any other request it does nothing
+``echo_credential``     the request's API key or Bearer token is written into the reply:
+                        ``error_reason``, ``task_id``, ``video_url`` and preview ``img_url``s
+                        of a record, and ``msg`` of an error envelope
 
-On a submit (analyze, task/create) the "before" kinds strike before the job exists, and
-drop/malformed/slow/hang strike after it was created: the client cannot tell whether its
-submit worked, which is the realistic ambiguous case. ``scope`` limits faults to ``reads``
-(the two detail GETs), ``submits`` (analyze and task/create) or ``all`` of those four;
-getToken, admin and media routes are never faulted.
+On a submit (analyze, task/create) the "before" kinds strike before the job exists, and the
+others strike after it was created: the client cannot tell whether its submit worked, which
+is the realistic ambiguous case. ``scope`` limits faults to ``reads``
+(the two detail GETs and the credit balance, quota/info), ``submits`` (analyze and
+task/create) or ``all`` of those five; getToken, admin and media routes are never faulted.
 """
 
 from __future__ import annotations
@@ -30,7 +46,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-__all__ = ["AFTER_HANDLER", "FaultConfig", "FaultInjector", "FaultKind", "choose_fault"]
+__all__ = [
+    "AFTER_HANDLER",
+    "DETAIL_ONLY",
+    "FaultConfig",
+    "FaultInjector",
+    "FaultKind",
+    "choose_fault",
+]
 
 
 class FaultKind(str, enum.Enum):
@@ -43,15 +66,36 @@ class FaultKind(str, enum.Enum):
     MALFORMED = "malformed"
     SLOW = "slow"
     HANG = "hang"
+    # New kinds go last: the draw walks the kinds in this order, so appending keeps every
+    # existing seeded fault sequence unchanged.
+    DRIP_BODY = "drip_body"
+    DRIP_HEADERS = "drip_headers"
+    MISMATCHED_ID = "mismatched_id"
+    ECHO_CREDENTIAL = "echo_credential"
+    ABSURD_RETRY_AFTER = "absurd_retry_after"
+    ACCOUNT_NOT_EXIST = "account_not_exist"
 
 
-AFTER_HANDLER = frozenset({FaultKind.DROP, FaultKind.MALFORMED, FaultKind.SLOW, FaultKind.HANG})
+AFTER_HANDLER = frozenset(
+    {
+        FaultKind.DROP,
+        FaultKind.MALFORMED,
+        FaultKind.SLOW,
+        FaultKind.HANG,
+        FaultKind.DRIP_BODY,
+        FaultKind.DRIP_HEADERS,
+        FaultKind.MISMATCHED_ID,
+        FaultKind.ECHO_CREDENTIAL,
+    }
+)
 """Kinds that let the real handler run first (so a submit creates its job)."""
+DETAIL_ONLY = frozenset({FaultKind.MISMATCHED_ID})
+"""Kinds that only make sense on a detail read (a record with an ``_id`` that was asked for)."""
 
 SCOPES = ("reads", "submits", "all")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FaultConfig:
     """Rates (0–1, summing to at most 1) and parameters of injected faults."""
 
@@ -62,12 +106,20 @@ class FaultConfig:
     malformed: float = 0.0
     slow: float = 0.0
     hang: float = 0.0
+    drip_body: float = 0.0
+    drip_headers: float = 0.0
+    mismatched_id: float = 0.0
+    echo_credential: float = 0.0
+    absurd_retry_after: float = 0.0
+    account_not_exist: float = 0.0
     slow_seconds: float = 2.0
     """Real seconds a slow reply is held back."""
     retry_after_seconds: int = 1
     """The ``Retry-After`` header of an HTTP 429."""
     hang_seconds: float = 600.0
     """Real seconds after which a hanging request is cut anyway."""
+    drip_interval: float = 0.3
+    """Real seconds between two bytes of a dripping reply."""
     scope: str = "all"
     """``reads``, ``submits`` or ``all``."""
     seed: int = 0
@@ -85,8 +137,16 @@ class FaultConfig:
             raise ValueError("fault rates must add up to at most 1")
         if self.scope not in SCOPES:
             raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
-        if self.slow_seconds < 0 or self.hang_seconds < 0 or self.retry_after_seconds < 0:
-            raise ValueError("slow_seconds, hang_seconds and retry_after_seconds must be >= 0")
+        delays = (
+            self.slow_seconds,
+            self.hang_seconds,
+            self.retry_after_seconds,
+            self.drip_interval,
+        )
+        if not all(delay >= 0 for delay in delays):  # also false for NaN
+            raise ValueError(
+                "slow_seconds, hang_seconds, retry_after_seconds and drip_interval must be >= 0"
+            )
         if self.submits is not None and not isinstance(self.submits, FaultConfig):
             raise ValueError("submits must be a FaultConfig or None")
 
@@ -123,8 +183,14 @@ class FaultConfig:
         return cls(**values)
 
 
-def choose_fault(config: FaultConfig, *, is_submit: bool, draw: float) -> FaultKind | None:
-    """The fault for one request in scope, given a uniform ``draw`` in [0, 1)."""
+def choose_fault(
+    config: FaultConfig, *, is_submit: bool, draw: float, is_detail: bool = False
+) -> FaultKind | None:
+    """The fault for one request in scope, given a uniform ``draw`` in [0, 1).
+
+    ``is_detail`` marks the two detail reads; a ``DETAIL_ONLY`` kind drawn for any other
+    request gives no fault (its rate is the chance per detail read).
+    """
     if is_submit and config.submits is not None:
         config = config.submits
     elif config.scope == ("reads" if is_submit else "submits"):
@@ -133,7 +199,7 @@ def choose_fault(config: FaultConfig, *, is_submit: bool, draw: float) -> FaultK
     for kind in FaultKind:
         running += getattr(config, kind.value)
         if draw < running:
-            return kind
+            return kind if is_detail or kind not in DETAIL_ONLY else None
     return None
 
 
@@ -153,16 +219,21 @@ class FaultInjector:
             self._enabled = config.enabled
             self._rng = random.Random(config.seed)
 
-    def pick(self, *, is_submit: bool) -> FaultKind | None:
+    def pick(self, *, is_submit: bool, is_detail: bool = False) -> FaultKind | None:
         """Draw the fault for one request (None most of the time)."""
         if not self._enabled:
             return None  # the common case costs no lock and no draw
         config = self.config
         with self._lock:
             draw = self._rng.random()
-        return choose_fault(config, is_submit=is_submit, draw=draw)
+        return choose_fault(config, is_submit=is_submit, draw=draw, is_detail=is_detail)
 
     def coin(self) -> float:
         """An extra seeded draw to vary a fault's details (502 vs 503, HTML vs JSON)."""
         with self._lock:
             return self._rng.random()
+
+    def hex_digits(self, count: int) -> str:
+        """``count`` seeded random hex digits (for a made-up id)."""
+        with self._lock:
+            return f"{self._rng.getrandbits(4 * count):0{count}x}"

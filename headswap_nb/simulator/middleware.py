@@ -11,12 +11,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from headswap_nb.simulator import tamper
 from headswap_nb.simulator.core import SimulatorCore
+from headswap_nb.simulator.drip import Outcome, drip_body, drip_headers
 from headswap_nb.simulator.faults import AFTER_HANDLER, FaultKind
 
 __all__ = ["ENDPOINTS", "SimulatedDrop", "SimulatorMiddleware", "hang_until_gone"]
@@ -27,8 +30,10 @@ ENDPOINTS: dict[str, tuple[str, bool | None]] = {
     "/api/open/v4/headswap/analyze/detail": ("analyze_detail", False),
     "/api/open/v4/headswap/task/create": ("task_create", True),
     "/api/open/v4/headswap/task/detail": ("task_detail", False),
+    "/api/open/v3/faceswap/quota/info": ("quota_info", False),
 }
 """Path → (stats name, is_submit) for the Akool endpoints."""
+_DETAILS = frozenset({"analyze_detail", "task_detail"})
 
 _logger = logging.getLogger("headswap_nb.simulator")
 _BAD_GATEWAY_HTML = (
@@ -37,6 +42,7 @@ _BAD_GATEWAY_HTML = (
 )
 _REASONS = {502: "Bad Gateway", 503: "Service Temporarily Unavailable"}
 _THROTTLED = {"code": 1005, "msg": "Requests are being made too frequently"}
+_NO_ACCOUNT = {"code": 1109, "msg": "account not exist"}  # wording of akool-api.md §14
 
 
 class SimulatedDrop(httpx.RemoteProtocolError):
@@ -65,7 +71,11 @@ class SimulatorMiddleware:
         stats = self.core.stats
         stats.started(name)
         try:
-            fault = None if is_submit is None else self.core.faults.pick(is_submit=is_submit)
+            fault = (
+                None
+                if is_submit is None
+                else self.core.faults.pick(is_submit=is_submit, is_detail=name in _DETAILS)
+            )
             if fault is None:
                 await self._guarded(scope, receive, send)
                 return
@@ -79,7 +89,7 @@ class SimulatorMiddleware:
                 messages.append(message)
 
             await self._guarded(scope, receive, capture)
-            await self._deliver_faulty(fault, messages, receive, send)
+            await self._deliver_faulty(fault, messages, scope, receive, send)
         finally:
             stats.finished(name)
 
@@ -104,11 +114,18 @@ class SimulatorMiddleware:
                 await _send_json(send, 500, body, [])
 
     async def _reply_instead(self, fault: FaultKind, send: Send) -> None:
+        faults = self.core.faults
         if fault is FaultKind.THROTTLE_CODE:
             await _send_json(send, 200, _THROTTLED, [])
         elif fault is FaultKind.THROTTLE_HTTP:
-            retry_after = str(self.core.faults.config.retry_after_seconds).encode()
+            retry_after = str(faults.config.retry_after_seconds).encode()
             await _send_json(send, 429, _THROTTLED, [(b"retry-after", retry_after)])
+        elif fault is FaultKind.ABSURD_RETRY_AFTER:
+            status = 429 if faults.coin() < 0.5 else 200
+            value = tamper.absurd_retry_after(faults.coin(), now_unix=time.time())
+            await _send_json(send, status, _THROTTLED, [(b"retry-after", value.encode("latin-1"))])
+        elif fault is FaultKind.ACCOUNT_NOT_EXIST:
+            await _send_json(send, 200, _NO_ACCOUNT, [])
         else:
             status = 502 if self.core.faults.coin() < 0.5 else 503
             if self.core.faults.coin() < 0.5:
@@ -118,10 +135,27 @@ class SimulatorMiddleware:
                 await _send(send, status, page.encode(), b"text/html", [])
 
     async def _deliver_faulty(
-        self, fault: FaultKind, messages: list[Message], receive: Receive, send: Send
+        self, fault: FaultKind, messages: list[Message], scope: Scope, receive: Receive, send: Send
     ) -> None:
         start = next((m for m in messages if m["type"] == "http.response.start"), None)
         body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+        if start is not None and fault in _REWRITES:
+            rewritten = self._rewrite(fault, body, scope)
+            start, body = _with_length(start, len(rewritten)), rewritten
+            messages = [start, {"type": "http.response.body", "body": body}]
+        if start is not None and fault in (FaultKind.DRIP_BODY, FaultKind.DRIP_HEADERS):
+            drip = drip_body if fault is FaultKind.DRIP_BODY else drip_headers
+            outcome = await drip(
+                start,
+                body,
+                send,
+                receive,
+                interval=self.core.faults.config.drip_interval,
+                stopping=lambda: self.core.stopping,
+            )
+            if outcome is Outcome.STOPPED:
+                raise SimulatedDrop("dripping reply cut: the server is stopping")
+            return
         if fault is FaultKind.SLOW:
             await asyncio.sleep(self.core.faults.config.slow_seconds)
         elif fault is FaultKind.HANG:
@@ -146,6 +180,29 @@ class SimulatorMiddleware:
         for message in messages:
             await send(message)
 
+    def _rewrite(self, fault: FaultKind, body: bytes, scope: Scope) -> bytes:
+        if fault is FaultKind.ECHO_CREDENTIAL:
+            credential = tamper.credential_of(scope.get("headers", []))
+            return body if credential is None else tamper.echo_credential(body, credential)
+        try:  # MISMATCHED_ID: whose record is this? The reply itself says which team.
+            data = json.loads(body)["data"]
+            job_id, team_id = str(data["_id"]), str(data["team_id"])
+        except (ValueError, KeyError, TypeError):
+            return body  # an error envelope: no record to mix up
+        faults = self.core.faults
+        other = self.core.state.another_job(
+            team_id,
+            not_id=job_id,
+            tasks_first=scope["path"].endswith("/task/detail"),
+            draw=faults.coin(),
+        )
+        if other is None:  # a fresh id with a plausible timestamp prefix
+            return tamper.with_identity(body, {"_id": job_id[:8] + faults.hex_digits(16)})
+        return tamper.with_identity(body, tamper.identity_of(other, whole=faults.coin() < 0.5))
+
+
+_REWRITES = frozenset({FaultKind.ECHO_CREDENTIAL, FaultKind.MISMATCHED_ID})
+
 
 async def hang_until_gone(core: SimulatorCore, receive: Receive) -> None:
     """Wait without answering until the client disconnects, the server stops or
@@ -169,6 +226,11 @@ def _other_name(path: str) -> str:
     if path.startswith("/_sim/media/"):
         return "media"
     return "admin" if path.startswith("/_sim/") else "unknown"
+
+
+def _with_length(start: Message, length: int) -> Message:
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+    return {**start, "headers": [*headers, (b"content-length", str(length).encode())]}
 
 
 async def _send_json(

@@ -28,17 +28,24 @@ after it starts, with error_code 1003 [UNCONFIRMED: the docs name 1003 as the li
 a bad video and list no head-swap-specific duration code; 1204 is "exceeds 60 s" for other
 features]. Unhinted URLs mostly succeed; about 4 % of analyses fail with 1015 or 1208 and
 about 2 % of tasks with 1016, partway through processing.
+
+The simulator's own clips (``videos.py``: any host, path ``/_sim/media/videos/<name>.mp4``)
+are real files, so their duration, size and fps come from the clip table and the
+``duration``/``fps``/``size`` hints are ignored; every other hint still applies. A name that
+is not in the table is a URL that answers 404, and its analysis fails early with 1003
+[UNCONFIRMED: the code for an unreachable source is undocumented; 1003 is the code the docs
+name for a bad video_url, akool-api.md §4.1].
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlsplit
 
+from headswap_nb.simulator.hints import float_hint, hints_of, int_hint, profile_hint, size_hint
 from headswap_nb.simulator.profiles import Profile
+from headswap_nb.simulator.videos import clip_named, served_name
 
 __all__ = ["DURATION_RANGE", "JobPlan", "Scenario", "scenario_for"]
 
@@ -91,18 +98,24 @@ class Scenario:
 def scenario_for(video_url: str, *, seed: int, profile: Profile | None = None) -> Scenario:
     """The scenario of ``video_url`` under ``seed``; ``profile`` overrides the seeded curve
     (a ``profile=`` hint in the URL overrides both)."""
-    hints = _hints(video_url)
+    hints = hints_of(video_url)
     draw = _Draws(seed, video_url)
-    fps = _int_hint(hints, "fps", 1, 240) or _FPS[int(draw("fps") * len(_FPS))]
-    width, height = _size_hint(hints) or _SIZES[int(draw("size") * len(_SIZES))]
-    duration = _float_hint(hints, "duration", 0.0, 3600.0)
-    if duration is None:
-        duration = round(int((4.0 + 15.5 * draw("duration")) * fps) / fps, 3)
-    people = _int_hint(hints, "people", 0, 20)
+    served = served_name(video_url)
+    clip = clip_named(served) if served is not None else None
+    if clip is not None:  # a real file: what it is beats any hint
+        fps, width, height, duration = clip.fps, clip.width, clip.height, clip.duration_seconds
+    else:
+        fps = int_hint(hints, "fps", 1, 240) or _FPS[int(draw("fps") * len(_FPS))]
+        width, height = size_hint(hints) or _SIZES[int(draw("size") * len(_SIZES))]
+        hinted = float_hint(hints, "duration", 0.0, 3600.0)
+        seeded = round(int((4.0 + 15.5 * draw("duration")) * fps) / fps, 3)
+        duration = seeded if hinted is None else hinted
+    people = int_hint(hints, "people", 0, 20)
     if people is None:
         people = _weighted(draw("people"), _PEOPLE_WEIGHTS)
-    hinted_profile = _profile_hint(hints)
-    analysis = _analysis_plan(hints, draw, duration, people, hinted_profile or profile)
+    hinted_profile = profile_hint(hints)
+    missing = served is not None and clip is None
+    analysis = _analysis_plan(hints, draw, duration, people, hinted_profile or profile, missing)
     task = _task_plan(hints, draw, duration, hinted_profile or profile)
     hang = frozenset(v.strip() for v in hints.get("hang", "").split(",")) & _HANG_TARGETS
     return Scenario(
@@ -131,14 +144,22 @@ class _Draws:
 
 
 def _analysis_plan(
-    hints: Mapping[str, str], draw: _Draws, duration: float, people: int, profile: Profile | None
+    hints: Mapping[str, str],
+    draw: _Draws,
+    duration: float,
+    people: int,
+    profile: Profile | None,
+    missing: bool,
 ) -> JobPlan:
-    queue = _float_hint(hints, "queue", 0.0, 86400.0)
-    time = _float_hint(hints, "time", 0.0, 86400.0)
+    queue = float_hint(hints, "queue", 0.0, 86400.0)
+    time = float_hint(hints, "time", 0.0, 86400.0)
     normal = min(40.0, max(5.0, 5.0 + 1.2 * duration + 2.0 * people + 8.0 * draw("a_time")))
     code, reason = _failure(hints.get("fail"), draw("a_fail"), 0.04, _ANALYSIS_FAILURES, 1015)
     low, high = DURATION_RANGE
-    if not low <= duration <= high:
+    if missing:
+        code, reason = 1003, "The video_url could not be downloaded (HTTP 404)."
+        normal = 1.0 + 2.0 * draw("a_probe")  # the download fails before any processing
+    elif not low <= duration <= high:
         # The length is known as soon as the file is probed, so this fails early.
         code = 1003
         reason = (
@@ -160,8 +181,8 @@ def _analysis_plan(
 def _task_plan(
     hints: Mapping[str, str], draw: _Draws, duration: float, profile: Profile | None
 ) -> JobPlan:
-    queue = _float_hint(hints, "task_queue", 0.0, 86400.0)
-    time = _float_hint(hints, "task_time", 0.0, 86400.0)
+    queue = float_hint(hints, "task_queue", 0.0, 86400.0)
+    time = float_hint(hints, "task_time", 0.0, 86400.0)
     normal = min(120.0, max(30.0, 30.0 + 3.5 * duration + 15.0 * draw("t_time")))
     code, reason = _failure(hints.get("task_fail"), draw("t_fail"), 0.02, _TASK_FAILURES, 1016)
     if code is not None and time is None:
@@ -205,43 +226,3 @@ def _weighted(u: float, weights: tuple[tuple[int, float], ...]) -> int:
         if u < running:
             return value
     return weights[-1][0]
-
-
-def _hints(video_url: str) -> dict[str, str]:
-    try:
-        query = urlsplit(video_url).query
-    except ValueError:
-        return {}
-    return {key.strip().lower(): value for key, value in parse_qsl(query, keep_blank_values=True)}
-
-
-def _float_hint(hints: Mapping[str, str], name: str, low: float, high: float) -> float | None:
-    try:
-        value = float(hints[name])
-    except (KeyError, ValueError):
-        return None
-    return value if math.isfinite(value) and low <= value <= high else None
-
-
-def _int_hint(hints: Mapping[str, str], name: str, low: int, high: int) -> int | None:
-    raw = hints.get(name, "").strip()
-    return int(raw) if raw.isdecimal() and low <= int(raw) <= high else None
-
-
-def _size_hint(hints: Mapping[str, str]) -> tuple[int, int] | None:
-    width, _, height = hints.get("size", "").lower().partition("x")
-    if (
-        width.isdecimal()
-        and height.isdecimal()
-        and 0 < int(width) <= 8192
-        and 0 < int(height) <= 8192
-    ):
-        return int(width), int(height)
-    return None
-
-
-def _profile_hint(hints: Mapping[str, str]) -> Profile | None:
-    try:
-        return Profile(hints.get("profile", "").strip().lower())
-    except ValueError:
-        return None

@@ -23,6 +23,7 @@ from headswap_nb.simulator.core import SimulatorCore
 from headswap_nb.simulator.faults import FaultConfig
 from headswap_nb.simulator.middleware import SimulatedDrop
 from headswap_nb.simulator.profiles import Profile
+from headswap_nb.simulator.videos import SOURCE_CLIPS, clip_named
 
 __all__ = ["Simulator", "serve"]
 
@@ -140,6 +141,17 @@ class Simulator:
     def add_team(self, *, api_key: str, credits: int | None = None) -> str:
         """Register another API key as its own team; returns its client id."""
         return self.core.add_team(api_key=api_key, credits=credits)
+
+    # -- media ----------------------------------------------------------------------------
+    def video_url(self, name: str) -> str:
+        """Absolute URL of a real source clip this simulator serves, e.g.
+        ``video_url("clip-8s.mp4")`` (``.mp4`` optional). Analyses of it use its true
+        duration: ``clip-8s`` and ``clip-12s`` succeed, ``clip-2s`` and ``clip-25s`` fail."""
+        clip = clip_named(name if name.endswith(".mp4") else f"{name}.mp4")
+        if clip is None:
+            names = ", ".join(c.name for c in SOURCE_CLIPS)
+            raise ValueError(f"no source clip named {name!r}; the clips are {names}")
+        return self.base_url + clip.path
 
 
 def serve(

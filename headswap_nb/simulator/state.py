@@ -9,13 +9,14 @@ A lock guards every mutation because the notebook thread (``Simulator.stats()``,
 
 from __future__ import annotations
 
+import itertools
 import math
-import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from headswap_nb.simulator.billing import ANALYSIS_COST, INSUFFICIENT_CREDIT, Ledger, task_lock
 from headswap_nb.simulator.ids import ObjectIdMinter
 from headswap_nb.simulator.jobs import (
     COMPLETED,
@@ -27,21 +28,13 @@ from headswap_nb.simulator.jobs import (
     times_for,
 )
 from headswap_nb.simulator.profiles import Profile
+from headswap_nb.simulator.rejection import Rejection
 from headswap_nb.simulator.scenarios import scenario_for
-from headswap_nb.simulator.tokens import mint_token, read_token
+from headswap_nb.simulator.teams import TeamRegistry
 
 __all__ = ["Rejection", "SimState", "TaskRequest"]
 
-_TEAM_AGE_SECONDS = 400 * 86400  # teams "exist" long before the simulation starts
 _PRIORITY = 9  # akool-api.md §4.4 example; its meaning is undocumented
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """A business error: the envelope's ``code`` and ``msg``."""
-
-    code: int
-    msg: str
 
 
 @dataclass(frozen=True)
@@ -74,21 +67,20 @@ class SimState:
         self.seed = seed
         self.speed = speed
         self.profile = profile
-        self.token_ttl_seconds = token_ttl_seconds
         self._clock = clock
         self._start = clock()
         self._epoch_ms = int(time.time() * 1000) if epoch_ms is None else epoch_ms
         self._credits_default = credits
-        self._token_secret = secrets.token_bytes(32)
         self._lock = threading.Lock()
-        self._account_ids = ObjectIdMinter(seed=seed, label="accounts")
+        self._teams = TeamRegistry(
+            seed=seed, epoch_ms=self._epoch_ms, token_ttl_seconds=token_ttl_seconds
+        )
         self._analysis_ids = ObjectIdMinter(seed=seed, label="analysis-records")
         self._task_ids = ObjectIdMinter(seed=seed, label="task-records")
         self._worker_ids = ObjectIdMinter(seed=seed, label="workers")
-        self.teams_by_key: dict[str, Team] = {}
-        self._teams_by_user: dict[str, Team] = {}
-        self._initial_credits: dict[str, int] = {}
-        self.credits: dict[str, int] = {}
+        self.teams_by_key: dict[str, Team] = self._teams.by_key
+        """Every team by its API key (read-only outside ``TeamRegistry``)."""
+        self._ledger = Ledger()
         self.analyses: dict[str, AnalysisJob] = {}
         self.tasks: dict[str, TaskJob] = {}
         self._by_url: dict[tuple[str, str], list[AnalysisJob]] = {}
@@ -106,60 +98,36 @@ class SimState:
     def add_team(self, *, api_key: str, credits: int | None = None) -> Team:
         """Register ``api_key`` as its own team (idempotent for a known key)."""
         with self._lock:
-            if api_key in self.teams_by_key:
-                return self.teams_by_key[api_key]
-            born = (self._epoch_ms // 1000) - _TEAM_AGE_SECONDS + len(self.teams_by_key)
-            team = Team(
-                api_key=api_key,
-                client_id=self._account_ids.mint(born),
-                team_id=self._account_ids.mint(born),
-                user_id=self._account_ids.mint(born),
-                uid=101400 + len(self.teams_by_key),
-            )
-            self.teams_by_key[api_key] = team
-            self._teams_by_user[team.user_id] = team
-            amount = self._credits_default if credits is None else credits
-            self._initial_credits[team.team_id] = amount
-            self.credits[team.team_id] = amount
+            team, new = self._teams.add(api_key)
+            if new:
+                self._ledger.open(
+                    team.team_id, self._credits_default if credits is None else credits
+                )
             return team
+
+    def balance(self, team: Team) -> int:
+        """The team's credits now (``billing.py`` has the rule)."""
+        with self._lock:
+            return self._ledger.balance(team.team_id, self.now())
 
     def issue_token(self, client_id: str, client_secret: str) -> str | None:
         """A token for the team whose key is ``client_secret`` and client id ``client_id``."""
-        team = self.teams_by_key.get(client_secret)
-        if team is None or not secrets.compare_digest(team.client_id, client_id):
-            return None
-        issued = self.wall_ms(self.now()) // 1000
-        return mint_token(
-            secret=self._token_secret,
-            user_id=team.user_id,
-            uid=team.uid,
-            issued_at=issued,
-            ttl_seconds=self.token_ttl_seconds,
-        )
+        now_unix = self.wall_ms(self.now()) // 1000
+        return self._teams.issue_token(client_id, client_secret, now_unix=now_unix)
 
     def authenticate(self, api_key: str | None, authorization: str | None) -> Team | Rejection:
-        """The team behind the request headers. ``Authorization`` wins when both are sent
-        (akool-api.md §2: the v5 docs say so; v4 says "typically")."""
-        if authorization is not None and authorization.strip():
-            scheme, _, token = authorization.strip().partition(" ")
-            claims = read_token(token.strip(), secret=self._token_secret)
-            if scheme.lower() != "bearer" or claims is None:
-                return Rejection(1101, "Invalid authorization or token expired")
-            if claims.expires_at <= self.wall_ms(self.now()) / 1000:
-                return Rejection(1101, "Invalid authorization or token expired")
-            team = self._teams_by_user.get(claims.user_id)
-            return team or Rejection(1101, "Invalid authorization or token expired")
-        if api_key is not None and api_key.strip():
-            team = self.teams_by_key.get(api_key.strip())
-            return team or Rejection(1101, "Invalid authorization")
-        return Rejection(1102, "Authorization cannot be empty")
+        """The team behind the request headers (``teams.py``)."""
+        now_unix = self.wall_ms(self.now()) / 1000
+        return self._teams.authenticate(api_key, authorization, now_unix=now_unix)
 
     # -- analyses -----------------------------------------------------------------------
-    def submit_analysis(self, team: Team, video_url: str) -> AnalysisJob:
-        """Create an analysis of ``video_url`` for ``team``."""
+    def submit_analysis(self, team: Team, video_url: str) -> AnalysisJob | Rejection:
+        """Create an analysis of ``video_url`` for ``team``, paid from its credits."""
         scenario = scenario_for(video_url, seed=self.seed, profile=self.profile)
         with self._lock:
             now = self.now()
+            if not self._ledger.charge(team.team_id, ANALYSIS_COST, now):
+                return Rejection(*INSUFFICIENT_CREDIT)
             create_time = self.wall_ms(now)
             job = AnalysisJob(
                 id=self._analysis_ids.mint(create_time // 1000),
@@ -184,6 +152,23 @@ class SimState:
         job = self.tasks.get(task_id)
         return job if job is not None and job.team.team_id == team.team_id else None
 
+    def another_job(
+        self, team_id: str, *, not_id: str, tasks_first: bool, draw: float
+    ) -> AnalysisJob | TaskJob | None:
+        """One of the team's latest jobs other than ``not_id``, preferring tasks or analyses
+        (for the ``mismatched_id`` fault); None when the team has no other job."""
+        with self._lock:
+            # Newest first and lazily: with one team this looks at a handful of jobs, not at
+            # all of them (it runs on a polled path while the fault is on).
+            tasks: Iterator[AnalysisJob | TaskJob] = reversed(self.tasks.values())
+            analyses: Iterator[AnalysisJob | TaskJob] = reversed(self.analyses.values())
+            for newest in (tasks, analyses) if tasks_first else (analyses, tasks):
+                others = (j for j in newest if j.team.team_id == team_id and j.id != not_id)
+                found = list(itertools.islice(others, 8))
+                if found:
+                    return found[min(len(found) - 1, int(draw * len(found)))]
+        return None
+
     # -- tasks --------------------------------------------------------------------------
     def create_task(self, team: Team, request: TaskRequest) -> TaskJob | Rejection:
         """Link ``request`` to the team's analysis of the identical URL and start a task."""
@@ -201,12 +186,9 @@ class SimState:
                         f"({people} people detected).",
                     )
             duration = analysis.scenario.duration_seconds
-            # Both billing figures reproduce the example (10 s → 100 locked, 15 charged);
-            # their meaning is [UNCONFIRMED] (akool-api.md §12.5).
-            lock = math.ceil(duration) * 10
-            if self.credits[team.team_id] < lock:
-                return Rejection(1104, "Insufficient credit balance")
-            self.credits[team.team_id] -= lock
+            lock = task_lock(duration)
+            if not self._ledger.charge(team.team_id, lock, now):
+                return Rejection(*INSUFFICIENT_CREDIT)
             create_time = self.wall_ms(now)
             plan = analysis.scenario.task
             job = TaskJob(
@@ -226,11 +208,15 @@ class SimState:
                 times=times_for(plan, now),
                 video_duration=duration,
                 deduction_lock_duration=lock,
+                # Reproduces the §4.4 example (10 s → 15); its meaning is [UNCONFIRMED]
+                # (akool-api.md §12.5) and the simulator's credits never use it.
                 deduction_duration=math.ceil(duration * 1.5),
                 priority=_PRIORITY,
                 hangs="task" in analysis.scenario.hang,
             )
             self.tasks[job.id] = job
+            if plan.error_code is not None:
+                self._ledger.refund_at(team.team_id, lock, job.times.finished_at)
             return job
 
     def _completed_analysis(
@@ -257,4 +243,4 @@ class SimState:
             self.analyses.clear()
             self.tasks.clear()
             self._by_url.clear()
-            self.credits.update(self._initial_credits)
+            self._ledger.reset()

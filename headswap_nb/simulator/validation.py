@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from headswap_nb.simulator.jobs import FaceMapping
-from headswap_nb.simulator.state import Rejection, TaskRequest
+from headswap_nb.simulator.rejection import Rejection
+from headswap_nb.simulator.state import TaskRequest
 
 __all__ = ["check_analyze", "check_detail_id", "check_get_token", "check_task_create"]
 
