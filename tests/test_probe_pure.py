@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from headswap_nb.probe import (
     COLUMNS,
+    DEFAULT_MAX_BYTES,
     ProbeResult,
     columns,
     held_back_reason,
@@ -197,10 +198,11 @@ def test_block_cache() -> None:
         cache.store(3, b"x", keep_short=True)
 
 
-def test_human_bytes() -> None:
+def test_human_bytes_and_default_limit() -> None:
     assert [human_bytes(n) for n in (999, 1000, 1_454_788, 2 * 1024**3)] == [
         "999 B", "1.0 kB", "1.5 MB", "2.1 GB",
     ]  # fmt: skip
+    assert 1_000_000 < DEFAULT_MAX_BYTES <= 10_000_000  # "a few MB"
 
 
 def test_deadline_on_a_fake_clock() -> None:

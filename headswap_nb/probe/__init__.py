@@ -18,14 +18,21 @@ The pure parts (``ProbeResult``, ``summary_text``, ``held_back_reason``, ``COLUM
 
 from headswap_nb.probe._columns import COLUMNS, columns
 from headswap_nb.probe._errors import ProbeError, ProbeUnavailableError
+from headswap_nb.probe._media import available
+from headswap_nb.probe._pool import DEFAULT_MAX_BYTES, Prober, probe, probe_async
 from headswap_nb.probe._result import ProbeResult, held_back_reason, summary_text
 
 __all__ = [
     "COLUMNS",
+    "DEFAULT_MAX_BYTES",
     "ProbeError",
     "ProbeResult",
     "ProbeUnavailableError",
+    "Prober",
+    "available",
     "columns",
     "held_back_reason",
+    "probe",
+    "probe_async",
     "summary_text",
 ]

@@ -56,7 +56,8 @@ class ProbeResult:
     seconds: float = 0.0
     """Time the probe of this URL took (not counting time waiting for a worker)."""
     error: str | None = None
-    """What went wrong, in words for a user; ``None`` when the probe found a video."""
+    """What went wrong, in words for a user. For a video it is ``None``, or says why there
+    is no thumbnail (``"no thumbnail: timed out after 10 s (1.2 MB read)"``)."""
 
     @property
     def thumbnail_data_uri(self) -> str | None:
