@@ -17,6 +17,8 @@ thread per connection. Paths (``<name>`` is a key of ``files``):
     /endless              200 claiming 2 GB of zeros, and sending them as long as read
 
 ``stats``: requests seen (path, Range header), most in flight at once, body bytes sent.
+``latency`` (seconds before each answer) and ``rate`` (bytes per second per connection,
+0 for no limit) make loopback look like a real link, for the benchmark.
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ class _Handler(BaseHTTPRequestHandler):
             stats.in_flight += 1
             stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
         try:
+            if self.server.media.latency:
+                time.sleep(self.server.media.latency)
             self._route()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
@@ -78,10 +82,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(body)
 
     def _write(self, data: bytes) -> None:
-        self.wfile.write(data)
-        self.wfile.flush()
-        with self.server.media.stats.lock:
-            self.server.media.stats.bytes_sent += len(data)
+        media = self.server.media
+        step = 65536 if media.rate else max(len(data), 1)
+        for start in range(0, len(data), step):
+            piece = data[start : start + step]
+            self.wfile.write(piece)
+            self.wfile.flush()
+            with media.stats.lock:
+                media.stats.bytes_sent += len(piece)
+            if media.rate:
+                time.sleep(len(piece) / media.rate)
 
     def _file(self, name: str) -> bytes | None:
         data = self.server.media.files.get(name)
@@ -219,6 +229,8 @@ class MediaServer:
         self.delay = 0.1
         self.drip_interval = 0.05
         self.liar_bytes = 300_000
+        self.latency = 0.0
+        self.rate = 0.0
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.media = self
         self._thread = threading.Thread(
