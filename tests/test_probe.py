@@ -18,7 +18,7 @@ import pytest
 from probe_media import moov_at_front, write_mp4
 from probe_server import TWO_GB, MediaServer
 
-from headswap_nb.errors import HeadswapError
+from headswap_nb.errors import ConfigurationError, HeadswapError
 from headswap_nb.probe import (
     ProbeError,
     Prober,
@@ -159,6 +159,11 @@ def test_connection_refused() -> None:
     result = probe_one(refused_url())
     assert not result.reachable and result.http_status is None
     assert held_back_reason(result) == "not reachable: connection refused"
+
+
+def test_a_string_is_not_a_list_of_urls() -> None:
+    with pytest.raises(ConfigurationError, match=r"pass \[url\]"):
+        probe("https://example.com/a.mp4")
 
 
 def test_an_invalid_url_sends_nothing() -> None:
@@ -346,9 +351,10 @@ def test_importing_the_probe_needs_nothing_and_starts_nothing() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "1", "[]"]
-    code = "import sys, headswap_nb.probe; print('av' in sys.modules, 'PIL' in sys.modules)"
+    lazy = ("av", "PIL", "httpcore")
+    code = f"import sys, headswap_nb.probe; print([m in sys.modules for m in {lazy!r}])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False"]  # imported lazily, on first probe
+    assert out.stdout.strip() == "[False, False, False]"  # imported lazily, on first use
 
 
 def test_this_file_mentions_every_public_name() -> None:

@@ -93,6 +93,9 @@ def _fps(stream: VideoStream) -> float | None:
 
 def _thumbnail(container: InputContainer, stream: VideoStream) -> bytes | None:
     """The first decodable frame as a small JPEG; ``None`` when no frame decodes."""
+    # One thread: frame threading makes the decoder take a packet per thread before it
+    # gives the first frame back, which would read that much more of the file.
+    stream.codec_context.thread_count = 1
     for frame in container.decode(stream):
         aspect = stream.codec_context.sample_aspect_ratio or Fraction(1)
         shown_width = frame.width * aspect  # anamorphic pixels are not square

@@ -62,6 +62,9 @@ class Prober:
             raise ConfigurationError(f"max_bytes must be at least block_size ({block_size})")
         self._options = Options(timeout, max_bytes, block_size, READAHEAD, clock)
         if transport is None:
+            # Imported here: httpx itself defers importing httpcore until first use, and
+            # so does this package. Note that httpx ignores HTTP(S)_PROXY once it is given
+            # a transport: probes go direct.
             from headswap_nb.probe._transport import DeadlineTransport
 
             transport = DeadlineTransport(max_connections=workers)
@@ -139,6 +142,14 @@ class Prober:
             self._client.close()
 
 
+def _check_urls(urls: object) -> None:
+    if isinstance(urls, str):  # iterating it would probe one "URL" per character
+        raise ConfigurationError(
+            "probe() takes a list of URLs; for one, pass [url] (to split pasted text, "
+            "use headswap_nb.urls.parse_urls(text).valid)"
+        )
+
+
 def probe(
     urls: Iterable[str],
     *,
@@ -152,6 +163,7 @@ def probe(
     Blocks until all are done: at most about ``timeout`` × ceil(distinct URLs / workers).
     From a running event loop use ``probe_async`` (or a ``Prober``) instead.
     """
+    _check_urls(urls)
     with Prober(timeout=timeout, workers=workers, max_bytes=max_bytes, transport=transport) as p:
         return p.map(urls)
 
@@ -165,5 +177,6 @@ async def probe_async(
     transport: httpx.BaseTransport | None = None,
 ) -> list[ProbeResult]:
     """``probe`` for a running event loop: the loop keeps running while the pool works."""
+    _check_urls(urls)
     with Prober(timeout=timeout, workers=workers, max_bytes=max_bytes, transport=transport) as p:
         return list(await asyncio.gather(*(p.probe_async(url) for url in urls)))
