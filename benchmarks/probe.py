@@ -2,15 +2,15 @@
 
     .venv/bin/python benchmarks/probe.py [--workers 4] [--mbit 100] [--latency-ms 20]
 
-50 URLs on a loopback server (tests/probe_server.py) serving files generated once and
-deterministically with PyAV (tests/probe_media.py): 20 copies of a 10 MB H.264 MP4
+50 URLs on a loopback server (tests/preflight_server.py) serving files generated once and
+deterministically with PyAV (tests/preflight_media.py): 20 copies of a 10 MB H.264 MP4
 (640×360, 10 s, 25 fps) with its index (``moov``) at the front, 20 of the same video with
 the index at the end, and 10 of a 1.5 MB 4 s clip. Each copy has its own URL
 (``?copy=N``), so nothing is deduplicated.
 
 Two sides, the same number of worker threads, one after the other against one server:
 
-- probe: ``headswap_nb.probe.probe`` (range requests, 64 KiB blocks, first-frame thumbnail);
+- probe: ``headswap_nb.preflight.probe`` (range requests, 64 KiB blocks, first-frame thumbnail);
 - baseline: GET each file whole into memory, then the same PyAV inspection (metadata and
   thumbnail) from memory.
 
@@ -34,13 +34,13 @@ from pathlib import Path
 
 import httpx
 
-from headswap_nb.probe import ProbeResult, probe
-from headswap_nb.probe._media import inspect
+from headswap_nb.preflight import ProbeResult, probe
+from headswap_nb.preflight._media import inspect
 
 # The loopback server and the video generator are the test suite's own helpers.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from probe_media import moov_at_front, write_mp4
-from probe_server import MediaServer
+from preflight_media import moov_at_front, write_mp4
+from preflight_server import MediaServer
 
 GROUPS = (  # name, file, copies
     ("10 MB, index at front", "front.mp4", 20),

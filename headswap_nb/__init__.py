@@ -36,13 +36,14 @@ if TYPE_CHECKING:
     from headswap_nb import frames as frames
     from headswap_nb import simulator as simulator
     from headswap_nb import widgets as widgets
-    from headswap_nb.frames import people_dataframe, show, tasks_dataframe, to_dataframe
+    from headswap_nb.frames import people_dataframe, probe, show, tasks_dataframe, to_dataframe
     from headswap_nb.widgets import AnalysisBoard
 
 # Names whose module is imported on first use only (ipywidgets, pandas): name -> module.
 _LAZY = {
     "AnalysisBoard": "headswap_nb.widgets",
     "people_dataframe": "headswap_nb.frames",
+    "probe": "headswap_nb.frames",
     "show": "headswap_nb.frames",
     "tasks_dataframe": "headswap_nb.frames",
     "to_dataframe": "headswap_nb.frames",
@@ -103,6 +104,7 @@ __all__ = [
     "connect",
     "connect_async",
     "people_dataframe",
+    "probe",
     "show",
     "tasks_dataframe",
     "to_dataframe",

@@ -102,7 +102,7 @@ def test_full_flow(harness_factory: Callable[..., Harness]) -> None:
     assert done.status is Status.COMPLETED and len(done.people) == 2
     assert updates[0][0] == "queued" and updates[-1] == ("completed", 100.0)
     reads = h.stats()["requests"]["analyze_detail"]
-    assert reads <= 8, f"adaptive polling of a 10 s analysis took {reads} requests"
+    assert reads <= 10, f"adaptive polling of a 10 s analysis took {reads} requests"  # 1 s: 12
     task = h.client.create_task(VIDEO, [(p.obj_id, FACE) for p in done.people], resolution="480p")
     finished = h.client.wait_for_task(task.id, poll=PollPolicy.fixed(2.0))
     assert finished.status is Status.COMPLETED and finished.output_url

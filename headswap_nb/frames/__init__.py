@@ -4,12 +4,14 @@ The only package that imports pandas. Every frame has a fixed schema (``schema``
 columns in the same order with the same nullable dtypes, even with zero rows. ``build``
 makes the frames from any input (``records`` turns it into plain record dicts; ``columns``
 does the column maths without pandas); ``html`` renders them escaped; ``files`` writes and
-reads CSV and Parquet with the exact schema.
+reads CSV and Parquet with the exact schema; ``preflight`` is ``hs.probe`` (the pre-flight
+look at each video, as a frame).
 """
 
 from headswap_nb.frames.build import people_dataframe, tasks_dataframe, to_dataframe
 from headswap_nb.frames.files import read_csv, read_parquet, to_csv, to_parquet
 from headswap_nb.frames.html import show, to_html
+from headswap_nb.frames.preflight import probe, probe_dataframe
 from headswap_nb.frames.schema import ANALYSIS_SCHEMA, PEOPLE_SCHEMA, STATUS_DTYPE, TASK_SCHEMA
 
 __all__ = [
@@ -18,6 +20,8 @@ __all__ = [
     "STATUS_DTYPE",
     "TASK_SCHEMA",
     "people_dataframe",
+    "probe",
+    "probe_dataframe",
     "read_csv",
     "read_parquet",
     "show",

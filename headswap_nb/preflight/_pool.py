@@ -17,10 +17,10 @@ from types import TracebackType
 import httpx
 
 from headswap_nb.errors import ConfigurationError
-from headswap_nb.probe._errors import ProbeError
-from headswap_nb.probe._media import require
-from headswap_nb.probe._result import ProbeResult
-from headswap_nb.probe._worker import Options, probe_one
+from headswap_nb.preflight._errors import ProbeError
+from headswap_nb.preflight._media import require
+from headswap_nb.preflight._result import ProbeResult
+from headswap_nb.preflight._worker import Options, probe_one
 
 __all__ = ["DEFAULT_MAX_BYTES", "Prober", "probe", "probe_async"]
 
@@ -65,7 +65,7 @@ class Prober:
             # Imported here: httpx itself defers importing httpcore until first use, and
             # so does this package. Note that httpx ignores HTTP(S)_PROXY once it is given
             # a transport: probes go direct.
-            from headswap_nb.probe._transport import DeadlineTransport
+            from headswap_nb.preflight._transport import DeadlineTransport
 
             transport = DeadlineTransport(max_connections=workers)
         self._client = httpx.Client(
@@ -146,7 +146,7 @@ def _check_urls(urls: object) -> None:
     if isinstance(urls, str):  # iterating it would probe one "URL" per character
         raise ConfigurationError(
             "probe() takes a list of URLs; for one, pass [url] (to split pasted text, "
-            "use headswap_nb.urls.parse_urls(text).valid)"
+            "use headswap_nb.client.urls.parse_urls(text).valid)"
         )
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from headswap_nb.probe._blocks import BlockCache
-from headswap_nb.probe._deadline import Deadline
+from headswap_nb.preflight._blocks import BlockCache
+from headswap_nb.preflight._deadline import Deadline
 
 __all__ = ["Meter", "WholeBody", "receive_part"]
 

@@ -18,7 +18,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from headswap_nb.probe import _deadline
+from headswap_nb.preflight import _deadline
 
 __all__ = ["DeadlineTransport"]
 

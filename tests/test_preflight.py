@@ -15,11 +15,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from probe_media import moov_at_front, write_mp4
-from probe_server import TWO_GB, MediaServer
+from preflight_media import moov_at_front, write_mp4
+from preflight_server import TWO_GB, MediaServer
 
 from headswap_nb.errors import ConfigurationError, HeadswapError
-from headswap_nb.probe import (
+from headswap_nb.preflight import (
     ProbeError,
     Prober,
     ProbeResult,
@@ -308,8 +308,8 @@ def test_a_video_without_a_thumbnail_keeps_its_facts(
 ) -> None:
     """When the index opened but the first frame cannot be had (here: the read limit),
     duration and size stay; the error says why there is no picture."""
-    from headswap_nb.probe import _media
-    from headswap_nb.probe._errors import ReadLimitError
+    from headswap_nb.preflight import _media
+    from headswap_nb.preflight._errors import ReadLimitError
 
     def no_frame(*args: object) -> bytes:
         raise ReadLimitError("reading it needs more than the first 4.2 MB (max_bytes)")
@@ -345,21 +345,22 @@ def test_importing_the_probe_needs_nothing_and_starts_nothing() -> None:
     code = (
         "import sys, threading\n"
         "sys.modules['av'] = None; sys.modules['PIL'] = None\n"
-        "import headswap_nb.probe as p\n"
+        "import headswap_nb.preflight as p\n"
         "print(p.available(), threading.active_count(),"
         " [m for m in ('pandas', 'ipywidgets') if m in sys.modules])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "1", "[]"]
     lazy = ("av", "PIL", "httpcore")
-    code = f"import sys, headswap_nb.probe; print([m in sys.modules for m in {lazy!r}])"
+    code = f"import sys, headswap_nb.preflight; print([m in sys.modules for m in {lazy!r}])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[False, False, False]"  # imported lazily, on first use
 
 
 def test_this_file_mentions_every_public_name() -> None:
-    import headswap_nb.probe as package
+    import headswap_nb.preflight as package
 
-    text = Path(__file__).read_text() + Path(__file__).with_name("test_probe_pure.py").read_text()
+    here = Path(__file__)
+    text = here.read_text() + here.with_name("test_preflight_pure.py").read_text()
     assert package.__all__ == sorted(package.__all__)
     assert [name for name in package.__all__ if name not in text] == []

@@ -12,18 +12,18 @@ from dataclasses import dataclass, replace
 
 import httpx
 
-from headswap_nb.probe._deadline import Deadline, active
-from headswap_nb.probe._errors import (
+from headswap_nb.client.urls import video_url_problem
+from headswap_nb.preflight._deadline import Deadline, active
+from headswap_nb.preflight._errors import (
     HttpStatusError,
     ProbeTimeout,
     ReadFailedError,
     ReadLimitError,
 )
-from headswap_nb.probe._httpfile import RangeFile
-from headswap_nb.probe._media import THUMBNAIL_MIME, inspect
-from headswap_nb.probe._ranges import human_bytes, is_reachable, is_textual
-from headswap_nb.probe._result import ProbeResult
-from headswap_nb.urls import video_url_problem
+from headswap_nb.preflight._httpfile import RangeFile
+from headswap_nb.preflight._media import THUMBNAIL_MIME, inspect
+from headswap_nb.preflight._ranges import human_bytes, is_reachable, is_textual
+from headswap_nb.preflight._result import ProbeResult
 
 __all__ = ["Options", "probe_one"]
 

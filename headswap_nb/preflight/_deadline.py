@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from headswap_nb.probe._errors import ProbeTimeout
+from headswap_nb.preflight._errors import ProbeTimeout
 
 __all__ = ["Deadline", "active", "current"]
 

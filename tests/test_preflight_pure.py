@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from headswap_nb.probe import (
+from headswap_nb.preflight import (
     COLUMNS,
     DEFAULT_MAX_BYTES,
     ProbeResult,
@@ -17,10 +17,10 @@ from headswap_nb.probe import (
     held_back_reason,
     summary_text,
 )
-from headswap_nb.probe._blocks import BlockCache
-from headswap_nb.probe._deadline import Deadline
-from headswap_nb.probe._errors import ProbeTimeout
-from headswap_nb.probe._ranges import (
+from headswap_nb.preflight._blocks import BlockCache
+from headswap_nb.preflight._deadline import Deadline
+from headswap_nb.preflight._errors import ProbeTimeout
+from headswap_nb.preflight._ranges import (
     Answer,
     ContentRange,
     classify_answer,

@@ -5,7 +5,7 @@ it a video the container layer (PyAV) can open, how long, how large, how fast, a
 small thumbnail of its first frame. Only what is needed is read, through HTTP range
 requests, never more than ``max_bytes``; every outcome is a ``ProbeResult``.
 
-    from headswap_nb.probe import probe, held_back_reason, summary_text
+    from headswap_nb.preflight import probe, held_back_reason, summary_text
     for result in probe(urls):
         print(result.url, summary_text(result), held_back_reason(result) or "ok")
 
@@ -16,11 +16,11 @@ The pure parts (``ProbeResult``, ``summary_text``, ``held_back_reason``, ``COLUM
 ``columns``) never need it.
 """
 
-from headswap_nb.probe._columns import COLUMNS, columns
-from headswap_nb.probe._errors import ProbeError, ProbeUnavailableError
-from headswap_nb.probe._media import available
-from headswap_nb.probe._pool import DEFAULT_MAX_BYTES, Prober, probe, probe_async
-from headswap_nb.probe._result import ProbeResult, held_back_reason, summary_text
+from headswap_nb.preflight._columns import COLUMNS, columns
+from headswap_nb.preflight._errors import ProbeError, ProbeUnavailableError
+from headswap_nb.preflight._media import available
+from headswap_nb.preflight._pool import DEFAULT_MAX_BYTES, Prober, probe, probe_async
+from headswap_nb.preflight._result import ProbeResult, held_back_reason, summary_text
 
 __all__ = [
     "COLUMNS",

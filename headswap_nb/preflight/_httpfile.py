@@ -17,11 +17,11 @@ import io
 
 import httpx
 
-from headswap_nb.probe._blocks import BlockCache
-from headswap_nb.probe._bodies import Meter, WholeBody, receive_part
-from headswap_nb.probe._deadline import Deadline
-from headswap_nb.probe._errors import HttpStatusError, ReadFailedError, ReadLimitError
-from headswap_nb.probe._ranges import classify_answer, human_bytes, media_type, plan_fetch
+from headswap_nb.preflight._blocks import BlockCache
+from headswap_nb.preflight._bodies import Meter, WholeBody, receive_part
+from headswap_nb.preflight._deadline import Deadline
+from headswap_nb.preflight._errors import HttpStatusError, ReadFailedError, ReadLimitError
+from headswap_nb.preflight._ranges import classify_answer, human_bytes, media_type, plan_fetch
 
 __all__ = ["RangeFile"]
 

@@ -1,7 +1,7 @@
 """What the container layer (PyAV, i.e. FFmpeg's libraries) says about an open file.
 
 PyAV and Pillow are the optional ``probe`` extra: they are imported here, inside the
-functions, so that ``import headswap_nb.probe`` works without them.
+functions, so that ``import headswap_nb.preflight`` works without them.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from headswap_nb.probe._errors import INSTALL_HINT, ProbeUnavailableError
+from headswap_nb.preflight._errors import INSTALL_HINT, ProbeUnavailableError
 
 if TYPE_CHECKING:
     from av.container import InputContainer

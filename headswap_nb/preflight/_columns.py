@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Literal
 
-from headswap_nb.probe._result import (
+from headswap_nb.preflight._result import (
     MAX_SECONDS,
     MIN_SECONDS,
     ProbeResult,
