@@ -29,6 +29,7 @@ from headswap_nb.jobs.entry import ANALYSIS, TASK, JobEntry
 from headswap_nb.jobs.events import BatchEvent
 from headswap_nb.jobs.journal import Journal
 from headswap_nb.jobs.kinds import check_task_request
+from headswap_nb.jobs.pace import Pace
 from headswap_nb.jobs.restore import restore
 from headswap_nb.jobs.runner import run_blocking
 from headswap_nb.jobs.states import EntryState, may_send_again
@@ -137,6 +138,17 @@ class Batch:
     def summary(self) -> BatchSummary:
         """Counts per analysis state and overall progress, always available (O(1))."""
         return self._engine.summary
+
+    def shown(self, entry: JobEntry) -> tuple[float, float | None]:
+        """What to show of ``entry`` (an analysis or a task of this batch) now: its progress
+        — extrapolated between polls while it runs, never backwards, 100 only once done —
+        and the seconds it has left (``None`` while nothing says, 0 once done). What the
+        board, the text view and the terminal show."""
+        return self._engine.shown(entry.ref)
+
+    def pace(self) -> Pace:
+        """The analyses' rate (finished per second) and the time left for all of them."""
+        return self._engine.pace()
 
     @property
     def journal(self) -> Journal | None:

@@ -16,6 +16,7 @@ import asyncio
 import itertools
 import logging
 import random
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -34,6 +35,7 @@ from headswap_nb.jobs.entry import JobEntry
 from headswap_nb.jobs.events import BatchEvent, EventHub
 from headswap_nb.jobs.kinds import kind_of
 from headswap_nb.jobs.ledger import Ledger
+from headswap_nb.jobs.pace import Pace, Throughput
 from headswap_nb.jobs.rows import JournalRow
 from headswap_nb.jobs.scheduler import Scheduler, Step
 from headswap_nb.jobs.states import EntryState
@@ -105,6 +107,7 @@ class Engine:
         self._cancel_requested: set[int] = set()  # refs cancelled while their submit flew
         self._waiters: dict[int, asyncio.Future[Analysis | Task]] = {}
         self._refs = itertools.count(1)
+        self._throughput = Throughput()
 
     # --- views -----------------------------------------------------------------------------
 
@@ -125,6 +128,36 @@ class Engine:
     def summary(self) -> BatchSummary:
         """Counts per analysis state and overall progress (O(1))."""
         return self._tally.summary()
+
+    def shown(self, ref: int) -> tuple[float, float | None]:
+        """What to show of job ``ref`` now: its progress — extrapolated between polls while
+        it runs, never backwards (``polling.PollState.shown_progress``) — and the seconds it
+        has left (``None`` while nothing says; 0 once done)."""
+        entry = self._entries[ref]
+        if entry.state is EntryState.COMPLETED:
+            return 100.0, 0.0
+        if not entry.state.is_active:
+            return entry.progress, None  # a failed job shows where it stopped
+        seen = self.clock.shown(ref, _now()) if self.clock is not None else None
+        if seen is None:
+            return entry.progress, None
+        return max(seen[0], 0.0), seen[1]
+
+    def pace(self) -> Pace:
+        """The analyses' rate and time left (``pace`` explains the rule)."""
+        pending = active = 0
+        longest: float | None = None
+        for entry in self._entries.values():
+            if entry.is_task:
+                continue
+            if entry.state is EntryState.PENDING:
+                pending += 1
+            elif entry.state.is_active:
+                active += 1
+                eta = self.shown(entry.ref)[1]
+                if eta is not None and (longest is None or eta > longest):
+                    longest = eta
+        return self._throughput.pace(_now(), pending=pending, active=active, longest=longest)
 
     def busy(self) -> bool:
         """True while anything is pending or active."""
@@ -233,7 +266,10 @@ class Engine:
 
     def _set(self, new: JobEntry, event: str | None) -> None:
         if not new.is_task:
-            self._tally.replace(self._entries[new.ref], new)
+            old = self._entries[new.ref]
+            self._tally.replace(old, new)
+            if new.state.is_terminal and not old.state.is_terminal:
+                self._throughput.finished()
         self._entries[new.ref] = new
         if event is not None:
             self._emit(event, new)
@@ -268,6 +304,8 @@ class Engine:
     async def _submit(self, ref: int) -> None:
         entry = on_submitting(self._entries[ref])
         self._set(entry, None)
+        if not entry.is_task:
+            self._throughput.started(_now())
         try:
             claimed = self.ledger.claim(ref)
         except JournalError as exc:  # nothing was sent: safe to send later
@@ -380,6 +418,14 @@ class Engine:
         else:  # shown on the row until the next good record clears it
             self._set(*on_poll_trouble(entry, message))
             self._schedule_poll(ref, delay)
+
+
+def _now() -> float:
+    """The clock of the poll schedule: the running loop's, else the same monotonic one."""
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:
+        return time.monotonic()
 
 
 def _check_bound(name: str, value: object) -> None:

@@ -65,6 +65,16 @@ class PollClock:
         state.observe(now - start, int(record.status), record.progress)
         return state.delay(self._random.random())
 
+    def shown(self, key: Hashable, now: float) -> tuple[float, float | None] | None:
+        """What to show for ``key`` at loop time ``now``: the progress (extrapolated between
+        polls, never backwards, ``polling.PollState.shown_progress``) and the seconds left
+        (``None`` while nothing says); ``None`` for a job this clock does not know."""
+        held = self._states.get(key)
+        if held is None:
+            return None
+        start, state = held
+        return state.shown_progress(now - start), state.eta(now - start)
+
     def forget(self, key: Hashable) -> None:
         """Drop the memory of a finished job."""
         self._states.pop(key, None)
