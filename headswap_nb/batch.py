@@ -302,6 +302,18 @@ class Batch:
         retried = self._engine.retry((e.ref for e in self.entries), include_refused=include_refused)
         return [e.url for e in retried]
 
+    def retryable(self, *, include_refused: bool = False) -> list[JobEntry]:
+        """The analyses ``retry_failed`` would try again now (nothing is changed): with
+        ``include_refused``, only those it would try because they were asked for by name."""
+        refs = [e.ref for e in self.entries]
+        plain = self._engine.retryable(refs)
+        if not include_refused:
+            return plain
+        wanted = {e.ref for e in plain}
+        return [
+            e for e in self._engine.retryable(refs, include_refused=True) if e.ref not in wanted
+        ]
+
     def retry_failed_tasks(self, *, include_refused: bool = False) -> list[JobEntry]:
         """``retry_failed`` for head-swap tasks (a failed task created again is billed
         again); returns the task entries retried."""

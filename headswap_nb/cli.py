@@ -29,7 +29,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--notebooks", default="notebooks", help="folder of notebooks to serve")
     demo.add_argument("--port", type=int, default=0, help="JupyterLab port (default: a free one)")
-    demo.add_argument("--speed", type=float, default=10.0, help="simulator time compression")
+    demo.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="simulator time compression (default 1: real timing, so that every analysis is "
+        "seen to move; 10 makes a 20 s analysis take 2 s)",
+    )
     demo.add_argument("--seed", type=int, default=0, help="simulator scenario seed")
     demo.add_argument(
         "--execute",

@@ -93,9 +93,9 @@ def embedded_simulator() -> Simulator:
         if _embedded is None:
             from headswap_nb.simulator import serve
 
-            # Real-time pace would make a notebook demo wait minutes; ten times faster keeps
-            # the progress visible while an analysis still takes a few seconds.
-            _embedded = serve(speed=10.0)
+            # Twice real time: an analysis still takes long enough (3–20 s) to be seen to
+            # move through several values, and a notebook of sixty of them ends in a minute.
+            _embedded = serve(speed=2.0)
         return _embedded
 
 

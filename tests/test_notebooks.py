@@ -72,6 +72,30 @@ def test_quickstart_shows_progress_record_people_and_frame(executed: dict[str, A
     assert any(bar.get("value") == 100 and bar.get("bar_style") == "success" for bar in bars)
 
 
+@pytest.mark.parametrize(
+    "name", ["01-quickstart.ipynb", "02-batch-analysis.ipynb", "04-head-swap.ipynb"]
+)
+def test_the_board_is_still_there_after_run_all(executed: dict[str, Any], name: str) -> None:
+    """Nothing vanishes: the board's view is saved with its model, in its final state."""
+    notebook = executed["notebooks"][name]
+    state = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    views = [
+        output["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
+    ]
+    assert views and all(model_id in state for model_id in views)
+    boards = [m for m in state.values() if "hs-board" in m["state"].get("_dom_classes", ())]
+    assert boards  # the board itself, not closed by the last cell
+    summaries = [
+        m["state"]["value"]
+        for m in state.values()
+        if "hs-summary-text" in m["state"].get("_dom_classes", ())
+    ]
+    assert summaries and all("completed" in text for text in summaries)
+
+
 def test_batch_notebook_counts_failures_and_exports(executed: dict[str, Any]) -> None:
     text = _texts(executed["notebooks"]["02-batch-analysis.ipynb"])
     summary = re.search(r"(\d+) total · .*?(\d+) completed · (\d+) failed", text)
@@ -82,6 +106,9 @@ def test_batch_notebook_counts_failures_and_exports(executed: dict[str, Any]) ->
     assert "image/png" in json.dumps(executed["notebooks"]["02-batch-analysis.ipynb"].cells)
     assert "1208" in text and "1003" in text  # failures grouped by error code
     assert "60 rows in analyses.csv; 60 rows in analyses.parquet" in text
+    # The timing plot has bars: every analysis has its elapsed time (journal or not).
+    counts = re.search(r"count\s+(\S+)\s+(\S+)", text)
+    assert counts is not None and counts.groups() == ("60.0", "60.0"), text[-3000:]
 
 
 def test_stakeholder_demo_shows_only_the_board(executed: dict[str, Any]) -> None:

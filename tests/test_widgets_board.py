@@ -154,7 +154,8 @@ def test_board_runs_analyses_and_shows_results(
                 assert row.url.tooltip == url
                 assert board.batch.entry(url).analysis_id in row.detail.value
             failed = by_url[bad]
-            assert failed.bar.bar_style == "danger" and failed.bar.value == 100.0
+            stopped = board.batch.entry(bad).progress  # a failed bar stays where it stopped
+            assert failed.bar.bar_style == "danger" and failed.bar.value == stopped < 100
             assert "hs-row-failed" in failed._dom_classes and "hs-error" in failed.detail.value
             text = board.summary.text.value
             assert ">4</b> total" in text and ">3</b> completed" in text
@@ -317,9 +318,11 @@ def test_updates_are_coalesced(shared_sim: Any, monkeypatch: pytest.MonkeyPatch)
                 f"a 1-s window), {flushes} flushes ({flushes / elapsed:.1f}/s), creation: "
                 f"{len(opens)} widgets ({len(rows)} rows) within {max(created):.2f}s"
             )
-            assert len(sends) <= 10 * elapsed + 5 and len(sends) / elapsed <= 11
-            assert window <= 15
-            assert flushes <= 8 * elapsed + 1
+            # About 30 messages a second at most, whatever the number of jobs (bursts of half
+            # a second's worth), and at most 10 flushes a second.
+            assert len(sends) <= 30 * elapsed + 15 and len(sends) / elapsed <= 31
+            assert window <= 45
+            assert flushes <= 10 * elapsed + 1
             assert outside[0] == 0  # every update is sent by a flush...
             assert len(sends) == board.scheduler.messages - messages0  # ...and paid for
             # Creation: one pool of 50 rows, made once, in the first flush.

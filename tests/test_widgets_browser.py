@@ -50,7 +50,8 @@ def test_board_in_jupyterlab(lab_notebook: Any) -> None:
         expect(bar).to_have_attribute("style", re.compile(r"width: 100%"))
     failed_bar = page.locator(".hs-row-failed .progress-bar")
     expect(failed_bar).to_have_class(re.compile("progress-bar-danger"))
-    expect(failed_bar).to_have_attribute("style", re.compile(r"width: 100%"))
+    # A failed bar stays where the analysis stopped (red), not at a full width.
+    expect(failed_bar).not_to_have_attribute("style", re.compile(r"width: 100%"))
     expect(page.locator(".hs-row-failed .hs-error")).not_to_be_empty()
     expect(page.locator(".hs-summary-percent")).to_have_text("100%")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -68,6 +69,99 @@ def test_board_in_jupyterlab(lab_notebook: Any) -> None:
         timeout=15_000,
     )
     board.screenshot(path=str(ARTIFACTS / "board-jupyterlab-results.png"))
+
+
+MOVING = "https://example.com/browser/watch-me.mp4?duration=10&queue=8&time=120&fail=0"
+"""About 1 s queued and 12 s processing at the browser simulator's speed (10)."""
+
+
+def test_a_running_row_is_seen_to_move(lab_notebook: Any) -> None:
+    """What the user sees: "processing" shows while it runs, and the bar takes many widths
+    on its way to 100 % (extrapolated between polls), not one jump."""
+    from playwright.sync_api import expect
+
+    page = lab_notebook("board-browser.ipynb")
+    expect(page.locator(".hs-board")).to_be_visible(timeout=60_000)
+    page.locator(".hs-urls textarea").fill(MOVING)
+    page.locator("button.hs-analyze").click()
+    expect(page.locator(".hs-row")).to_have_count(1, timeout=15_000)
+    samples = page.evaluate(
+        """async () => {
+          const seen = [];
+          const end = Date.now() + 40000;
+          while (Date.now() < end) {
+            const row = document.querySelector('.hs-row');
+            const bar = row && row.querySelector('.progress-bar');
+            const badge = row && row.querySelector('.hs-badge-pill');
+            if (bar) seen.push([getComputedStyle(bar).width, badge ? badge.textContent : '']);
+            if (row && row.classList.contains('hs-row-completed')) break;
+            await new Promise(r => setTimeout(r, 100));
+          }
+          return seen;
+        }"""
+    )
+    states = [state for _, state in samples]
+    assert "processing" in states, states[-5:]
+    running = {width for width, state in samples if state == "processing"}
+    assert len(running) >= 5, sorted(running)
+    assert states[-1] == "completed"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(".hs-board").screenshot(path=str(ARTIFACTS / "board-moving-done.png"))
+
+
+NARROW = [
+    "https://media.example-cdn.com/teams/marketing/2026/campaigns/spring-launch/"
+    f"final-cut-v{n}-with-a-rather-long-file-name.mp4?duration=8&queue=1&time=4&fail=0"
+    for n in range(4)
+]
+
+
+@pytest.mark.parametrize("width", [900, 1400])
+def test_rows_keep_their_parts_inside_the_board(lab_notebook: Any, width: int) -> None:
+    """At 900 px with the file browser open (and at 1400 px), every row keeps its status,
+    id, time left and action button inside the board; the summary fits on two lines."""
+    from playwright.sync_api import expect
+
+    page = lab_notebook("board-browser.ipynb")
+    page.set_viewport_size({"width": width, "height": 900})
+    browser_tab = page.locator('.jp-SideBar .lm-TabBar-tab[data-id="filebrowser"]')
+    if browser_tab.count() and "lm-mod-current" not in (browser_tab.get_attribute("class") or ""):
+        browser_tab.click()
+    expect(page.locator(".jp-FileBrowser")).to_be_visible(timeout=10_000)
+    board = page.locator(".hs-board")
+    expect(board).to_be_visible(timeout=60_000)
+    page.locator(".hs-urls textarea").fill("\n".join(NARROW))
+    page.locator("button.hs-analyze").click()
+    expect(page.locator(".hs-row-completed")).to_have_count(len(NARROW), timeout=40_000)
+    page.wait_for_timeout(600)  # the last transitions end
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"lab-{width}px.png"))
+    board.screenshot(path=str(ARTIFACTS / f"board-{width}px.png"))
+    outside = page.evaluate(
+        """() => {
+          const box = document.querySelector('.hs-board').getBoundingClientRect();
+          const inside = r => r.width > 0 && r.left >= box.left - 1 && r.right <= box.right + 1;
+          const bad = [];
+          for (const row of document.querySelectorAll('.hs-row')) {
+            for (const sel of ['.hs-badge-pill', '.hs-id', '.hs-swap-open', '.progress-bar']) {
+              const el = row.querySelector(sel);
+              if (!el || !inside(el.getBoundingClientRect())) bad.push(sel);
+            }
+          }
+          return bad;
+        }"""
+    )
+    assert outside == []
+    lines = page.evaluate(
+        """() => {
+          const range = document.createRange();
+          range.selectNodeContents(document.querySelector('.hs-summary-text'));
+          const tops = [...range.getClientRects()].filter(r => r.height > 0).map(r => r.top);
+          tops.sort((a, b) => a - b);
+          return tops.filter((top, i) => i === 0 || top - tops[i - 1] > 6).length;
+        }"""
+    )
+    assert lines <= 2, lines
 
 
 def test_board_in_voila(voila_server: Any, page: Any) -> None:

@@ -85,7 +85,10 @@ def test_swap_from_a_row_creates_the_task_and_plays_the_output(
             assert all('class="hs-swap-preview" src="http' in c.preview.value for c in panel.cards)
             assert not panel.create.disabled and "0 of 2 people chosen" in panel.count.value
             for n, card in enumerate(panel.cards):
+                card.face.value = _face(shared_sim, n + 3)[:12]  # still typing: no request
+                assert card.thumb.value == "" and not card.error.value
                 card.face.value = _face(shared_sim, n + 3)
+                await until(lambda card=card: "src=" in card.thumb.value)  # once typing paused
                 assert (
                     f'src="{_face(shared_sim, n + 3)}"' in card.thumb.value and not card.error.value
                 )
@@ -147,7 +150,8 @@ def test_programmatic_create_and_failed_task_turns_red(shared_sim: Any) -> None:
             await until(lambda: board.batch.tasks[0].state.value == "failed", 30)
             await until(lambda: "hs-task-row-failed" in _task_row(board)._dom_classes)
             trow = _task_row(board)
-            assert trow.bar.bar_style == "danger" and trow.bar.value == 100.0
+            stopped = board.batch.tasks[0].progress  # a failed bar stays where it stopped
+            assert trow.bar.bar_style == "danger" and trow.bar.value == stopped < 100
             assert "hs-task-error" in trow.detail.value and "1016" in trow.detail.value
             assert "Face swapping error" in trow.detail.value
             assert trow.output.value == "" and trow.button.layout.display == "none"
@@ -190,7 +194,7 @@ def test_bad_input_shows_inline_errors_and_sends_nothing(shared_sim: Any) -> Non
             for card in panel.cards[2:]:
                 card.face.value = ""
             panel.cards[1].face.value = "ftp://example.com/face.png"
-            assert "http:// or https://" in panel.cards[1].error.value
+            await until(lambda: "http:// or https://" in panel.cards[1].error.value)
             assert panel.cards[1].thumb.value == ""
             panel.create.click()
             assert "http:// or https://" in panel.cards[1].error.value

@@ -53,6 +53,10 @@ def video_url_problem(url: object) -> str | None:
     return None
 
 
+class _Prose(str):
+    """A pasted line of several words none of which is a URL."""
+
+
 @dataclass(frozen=True, slots=True)
 class RejectedUrl:
     """A pasted entry that is not a usable video URL."""
@@ -86,12 +90,19 @@ class ParsedUrls:
         return ", ".join(parts)
 
 
+_NO_URL = "has no URL in it (a video URL starts with https:// or http://)"
+
+
 def _entries(source: str | Iterable[object]) -> Iterable[tuple[int, object]]:
     if isinstance(source, str):
         for line_number, line in enumerate(source.splitlines(), start=1):
-            for piece in _SEPARATORS.split(line):
-                if piece:
-                    yield line_number, piece
+            pieces = [piece for piece in _SEPARATORS.split(line) if piece]
+            if len(pieces) > 1 and not any("://" in piece for piece in pieces):
+                # A sentence, a heading, a note: one error for the line, not one per word.
+                yield line_number, _Prose(line.strip())
+                continue
+            for piece in pieces:
+                yield line_number, piece
         return
     for index, item in enumerate(source, start=1):
         # Items of a list are taken whole (only trimmed): a list element is one URL, and
@@ -110,6 +121,9 @@ def parse_urls(source: str | Iterable[object]) -> ParsedUrls:
     rejected: list[RejectedUrl] = []
     duplicates = 0
     for line, item in _entries(source):
+        if isinstance(item, _Prose):
+            rejected.append(RejectedUrl(str(item)[:200], _NO_URL, line))
+            continue
         if item == "" or item is None or (isinstance(item, float) and item != item):
             continue  # blank lines, and the NaN a pandas Series holds for a missing cell
         problem = video_url_problem(item)

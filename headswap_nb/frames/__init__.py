@@ -10,7 +10,7 @@ look at each video, as a frame).
 
 from headswap_nb.frames.build import people_dataframe, tasks_dataframe, to_dataframe
 from headswap_nb.frames.files import read_csv, read_parquet, to_csv, to_parquet
-from headswap_nb.frames.html import show, to_html
+from headswap_nb.frames.html import readable, show, to_html
 from headswap_nb.frames.preflight import probe, probe_dataframe
 from headswap_nb.frames.schema import ANALYSIS_SCHEMA, PEOPLE_SCHEMA, STATUS_DTYPE, TASK_SCHEMA
 
@@ -24,6 +24,7 @@ __all__ = [
     "probe_dataframe",
     "read_csv",
     "read_parquet",
+    "readable",
     "show",
     "tasks_dataframe",
     "to_csv",

@@ -10,7 +10,7 @@ Inline styles only, because JupyterLab's sanitiser and exported HTML both keep t
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -21,12 +21,18 @@ from headswap_nb.frames.files import missing
 
 # Solid badges with white text read well on both the light and the dark JupyterLab theme.
 STATUS_COLOURS = {
+    "pending": "#6b7280",
+    "submitting": "#6b7280",
     "queued": "#6b7280",
     "processing": "#2563eb",
     "completed": "#15803d",
     "failed": "#b91c1c",
+    "error": "#b91c1c",
     "unknown": "#b45309",
+    "cancelled": "#525252",
 }
+_LINK_CHARS = 60
+"""A link's text is cut in the middle beyond this (the ``title`` holds the whole URL)."""
 # No whitespace or control characters at all: browsers strip them inside a scheme, which is
 # how "java\tscript:" slips past naive checks.
 _WEB_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]+\Z", re.IGNORECASE)
@@ -57,9 +63,16 @@ def is_web_url(value: str) -> bool:
     return _WEB_URL.match(value) is not None
 
 
-def render(columns: Sequence[str], rows: Sequence[Sequence[object]], *, total: int) -> str:
-    """A ``<table>`` of ``rows`` (``None`` for a missing value) under ``columns``."""
-    head = "".join(f"<th {_TH}>{escape(str(name))}</th>" for name in columns)
+def render(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    total: int,
+    headings: Sequence[str] | None = None,
+) -> str:
+    """A ``<table>`` of ``rows`` (``None`` for a missing value) under ``columns`` (shown as
+    ``headings`` when given); it scrolls sideways inside its own box, never its page."""
+    head = "".join(f"<th {_TH}>{escape(str(name))}</th>" for name in headings or columns)
     body = "".join(
         "<tr>"
         + "".join(
@@ -81,7 +94,7 @@ def cell(column: str, value: object) -> str:
     """The escaped inner HTML of one cell, styled by its column."""
     if value is None:
         return _NULL
-    if column == "status":
+    if column in ("status", "state"):
         return badge(str(value))
     if column == "img_url" and isinstance(value, str):
         return thumbnail(value)
@@ -101,8 +114,14 @@ def badge(label: str) -> str:
 def link(url: str) -> str:
     if not is_web_url(url):
         return escape(url)  # shown, never followed
-    safe = escape(url)
-    return f'<a href="{safe}" target="_blank" rel="noopener noreferrer">{safe}</a>'
+    safe, text = escape(url), url
+    if len(text) > _LINK_CHARS:  # cut in the middle: the host and the file name both show
+        half = (_LINK_CHARS - 1) // 2
+        text = text[:half] + "…" + text[-half:]
+    return (
+        f'<a href="{safe}" title="{safe}" target="_blank" rel="noopener noreferrer">'
+        f"{escape(text)}</a>"
+    )
 
 
 def thumbnail(url: str) -> str:
@@ -127,11 +146,30 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def to_html(df: pd.DataFrame, *, max_rows: int = 200) -> str:
-    """Escaped HTML table of ``df`` (without ``raw``): status badges, links, thumbnails."""
-    shown = df[[c for c in df.columns if c != "raw"]].head(max_rows).astype(object)
+def readable(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of an analyses frame for reading, not analysis: times to a tenth of a second,
+    and no ``error_reason`` on completed rows (the API puts "success" there)."""
+    out: pd.DataFrame = df.copy()
+    for name in ("elapsed_s", "duration_s"):
+        if name in out:
+            out[name] = out[name].round(1)
+    if "error_reason" in out and "status" in out:
+        out["error_reason"] = out["error_reason"].mask(out["status"] == "completed")
+    return out
+
+
+def to_html(
+    df: pd.DataFrame, *, max_rows: int = 200, columns: Mapping[str, str] | None = None
+) -> str:
+    """Escaped HTML table of ``df`` (without ``raw``): status badges, links, thumbnails.
+
+    ``columns``: only these (name → heading shown), in that order; default: every column.
+    """
+    names = [c for c in df.columns if c != "raw"] if columns is None else list(columns)
+    shown = df[names].head(max_rows).astype(object)
     rows = [[None if missing(v) else v for v in row] for row in shown.itertuples(False, None)]
-    return render([str(c) for c in shown.columns], rows, total=len(df))
+    headings = names if columns is None else [columns[n] for n in names]
+    return render(names, rows, total=len(df), headings=headings)
 
 
 def show(df: pd.DataFrame, *, max_rows: int = 200) -> HTMLTable:

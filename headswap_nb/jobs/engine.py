@@ -145,19 +145,27 @@ class Engine:
 
     def pace(self) -> Pace:
         """The analyses' rate and time left (``pace`` explains the rule)."""
-        pending = active = 0
+        pending = active = total = 0
         longest: float | None = None
+        points = 0.0
         for entry in self._entries.values():
             if entry.is_task:
                 continue
+            total += 1
             if entry.state is EntryState.PENDING:
                 pending += 1
             elif entry.state.is_active:
                 active += 1
-                eta = self.shown(entry.ref)[1]
+                shown, eta = self.shown(entry.ref)
+                points += shown
                 if eta is not None and (longest is None or eta > longest):
                     longest = eta
-        return self._throughput.pace(_now(), pending=pending, active=active, longest=longest)
+            else:
+                points += 100.0
+        progress = min(100.0, points / total) if total else None
+        return self._throughput.pace(
+            _now(), pending=pending, active=active, longest=longest, progress=progress
+        )
 
     def busy(self) -> bool:
         """True while anything is pending or active."""
@@ -211,6 +219,17 @@ class Engine:
                 if not (entry.state is EntryState.PENDING and entry.attempts):
                     self.ledger.state(ref, "cancelled")
         self.sched.poke()
+
+    def retryable(self, refs: Iterable[int], *, include_refused: bool = False) -> list[JobEntry]:
+        """The jobs ``retry`` would poll or send again, without touching any (for "Retry
+        failed (3)" to say how many)."""
+        out = []
+        for ref in refs:
+            entry = self._entries[ref]
+            plan = retry_plan(entry, include_refused=include_refused)
+            if plan == "poll" or (plan == "send" and (entry.request or not entry.is_task)):
+                out.append(entry)
+        return out
 
     def retry(self, refs: Iterable[int], *, include_refused: bool = False) -> list[JobEntry]:
         """Poll again the jobs whose polling gave up, and send again the ones that may

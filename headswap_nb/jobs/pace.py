@@ -22,6 +22,9 @@ class Pace:
     """Analyses finished per second since the first submit; ``None`` before one finished."""
     eta: float | None
     """Seconds until every analysis is done, when it can be said; 0 once done."""
+    progress: float | None = None
+    """Overall percent as shown: the mean of what each analysis shows (``Batch.shown``),
+    finished ones counting 100."""
 
     def describe(self) -> str:
         """``"12.0/min · ~3 min left"``, or what of it is known (``""`` when nothing is)."""
@@ -61,14 +64,23 @@ class Throughput:
         """An analysis reached a terminal state."""
         self._finished += 1
 
-    def pace(self, now: float, *, pending: int, active: int, longest: float | None) -> Pace:
+    def pace(
+        self,
+        now: float,
+        *,
+        pending: int,
+        active: int,
+        longest: float | None,
+        progress: float | None = None,
+    ) -> Pace:
         """The pace at ``now`` with ``pending`` analyses not sent yet and ``active`` ones
-        running, the slowest of which needs ``longest`` seconds more (``None``: unknown)."""
+        running, the slowest of which needs ``longest`` seconds more (``None``: unknown);
+        ``progress``: the overall percent shown."""
         rate = None
         if self._start is not None and self._finished and now > self._start:
             rate = self._finished / (now - self._start)
         if not (pending or active):
-            return Pace(rate, 0.0)
+            return Pace(rate, 0.0, progress)
         if rate is None:
-            return Pace(None, None if pending else longest)
-        return Pace(rate, max((pending + active) / rate, longest or 0.0))
+            return Pace(None, None if pending else longest, progress)
+        return Pace(rate, max((pending + active) / rate, longest or 0.0), progress)

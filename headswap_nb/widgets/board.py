@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 __all__ = ["AnalysisBoard"]
 
+_SUMMARY_INTERVAL = 0.5
+"""Seconds between summary updates (2 messages each): the rest of the budget moves rows."""
+
 
 class AnalysisBoard:
     """Submit, watch and collect analyses in a notebook. Display it, or call ``display()``.
@@ -45,7 +48,8 @@ class AnalysisBoard:
     shown (active first, then the most recent); the summary counts the rest. The board
     flushes at most ``updates_per_second`` times a second and sends at most
     ``messages_per_second`` comm messages a second on average (bursts of half a second's
-    worth): the summary first, then state changes, progress, and elapsed times last.
+    worth), whatever the number of jobs: the summary and state changes first, then the bars
+    of the visible rows in turn (so that none looks frozen), elapsed times last.
     ``journal``: a SQLite file (``Batch``'s journal) recording every job before it is sent;
     a board opened on the same file after a kernel restart shows and resumes it all.
     """
@@ -58,8 +62,8 @@ class AnalysisBoard:
         max_rows: int = 50,
         poll: PollPolicy | None = None,
         api_base_url: str | None = None,
-        updates_per_second: float = 8.0,
-        messages_per_second: float = 10.0,
+        updates_per_second: float = 10.0,
+        messages_per_second: float = 30.0,
         journal: str | os.PathLike[str] | None = None,
     ) -> None:
         self.max_rows, self.journal_path = max_rows, journal
@@ -68,7 +72,7 @@ class AnalysisBoard:
         views = self._views = BoardViews(
             concurrency=concurrency,
             offer_password=credential_env_var() is None,
-            summary_interval=max(1 / updates_per_second, 5 / messages_per_second),
+            summary_interval=_SUMMARY_INTERVAL,
             capacity=self.scheduler.capacity,
         )
         # The views, for code and tests that look at what the board shows.
@@ -186,6 +190,15 @@ class AnalysisBoard:
         self.refresh()
         for widget in walk(self.view):
             widget.send_state()
+
+    def stop(self) -> None:
+        """Stop the board's background work — the batch, the renderer, the client it owns —
+        but keep it on screen as it ends: its final state is rendered and sent in full (a
+        saved notebook holds it too). Use it as a notebook's last cell; ``close`` also
+        removes the widgets."""
+        self.live.close()
+        self.controller.close()
+        self.send_state()
 
     def close(self) -> None:
         """Cancel the board's tasks, stop the batch, and close every widget."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+from headswap_nb.jobs.pace import approximate
 from headswap_nb.widgets.present import badge_html, format_elapsed, is_web_url
 from headswap_nb.widgets.words import EXPIRY_NOTE, RED, refusal_text
 
@@ -19,19 +20,22 @@ if TYPE_CHECKING:
 __all__ = ["detail_html", "notice_html", "output_html"]
 
 
-def detail_html(entry: JobEntry) -> str:
-    """``[state] · 12s · <id> · error`` (a task also shows its resolution, and its reasons
-    in plain words), every user string escaped."""
+def detail_html(entry: JobEntry, *, eta: float | None = None) -> str:
+    """``[state] · 12s · ~8 s left · <id> · error`` (the time left while it runs, when known;
+    a task also shows its resolution, and its reasons in plain words), all escaped."""
     state = entry.state.value
     parts = [
         badge_html(state),
         f'<span class="hs-elapsed">{format_elapsed(entry.elapsed_s)}</span>',
     ]
+    if eta is not None and entry.state.is_active:
+        parts.append(f'<span class="hs-eta">{approximate(eta)} left</span>')
     ident, label = (entry.task_id, "task") if entry.is_task else (entry.analysis_id, "analysis")
     if ident:
         css = "hs-task-id" if entry.is_task else "hs-id"
         parts.append(
-            f'<code class="{css}" style="user-select:all;cursor:text" title="{label} id">'
+            f'<code class="{css}" style="user-select:all;cursor:text;font-size:11px" '
+            f'title="{label} id">'
             f"{html.escape(ident)}</code>"
         )
     if not entry.is_task:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import html
+import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import wraps
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from headswap_nb.widgets.layout import BoardViews
 
 __all__ = ["BoardController", "pairs_of"]
+
+logger = logging.getLogger("headswap_nb.widgets")
 
 SWAP_TAB = 2
 _INLINE_LIMIT = 5_000_000  # bytes of CSV offered as an inline (data: URI) download
@@ -107,6 +110,7 @@ class BoardController:
         v.inputs.on_analyze(g(self._analyze))
         v.actions.cancel.on_click(g(self._cancel))
         v.actions.retry.on_click(g(self._retry))
+        v.actions.refused.on_click(g(self._retry_refused))
         v.actions.clear.on_click(g(self._clear))
         v.actions.export.on_click(g(self._export))
         v.results.refresh.on_click(g(self._refresh_results))
@@ -162,8 +166,15 @@ class BoardController:
         batch = self.require_batch()
         try:
             asyncio.get_running_loop()
-        except RuntimeError:
-            batch.run_sync()
+        except RuntimeError:  # a plain script: run to the end, saying how it goes on stderr
+            from headswap_nb.widgets.script_progress import ScriptProgress
+
+            printer = ScriptProgress(batch)
+            unsubscribe = batch.subscribe(printer)
+            try:
+                batch.run_sync()
+            finally:
+                unsubscribe()
             self.views.renderer.results_stale = True
             self._on_change()
             return
@@ -198,7 +209,10 @@ class BoardController:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            asyncio.run(client.aclose())
+            try:
+                asyncio.run(client.aclose())
+            except Exception:  # its connections died with the loop of an earlier run_sync
+                logger.debug("closing the board's client after its loop ended", exc_info=True)
             return
         task = loop.create_task(client.aclose())
         self._closing.add(task)
@@ -227,14 +241,39 @@ class BoardController:
     # --- the progress tab ----------------------------------------------------------------
 
     def _analyze(self, parsed: ParsedUrls) -> None:
-        self.submit(parsed.valid)
+        held = len(parsed.valid)
+        added = self.submit(parsed.valid)
+        known = held - len(added.valid)
+        if known and not added.valid:
+            note = f"All {held} are already on this board: nothing new to send."
+        elif known:
+            note = f"{len(added.valid)} new; {known} already on this board."
+        else:
+            note = ""
+        self.views.inputs.say(note)
 
     def _cancel(self, _: Any) -> None:
         self.require_batch().cancel()
 
     def _retry(self, _: Any) -> None:
-        if self.require_batch().retry_failed():
+        self._retrying(include_refused=False)
+
+    def _retry_refused(self, _: Any) -> None:
+        self._retrying(include_refused=True)
+
+    def _retrying(self, *, include_refused: bool) -> None:
+        batch = self.require_batch()
+        left = len(batch.retryable(include_refused=True))
+        retried = batch.retry_failed(include_refused=include_refused)
+        if retried:
             self.start()
+        words = f"Retrying {len(retried)} analys{'is' if len(retried) == 1 else 'es'}."
+        if left and not include_refused:
+            words += (
+                f" {left} refused by Akool (invalid, or not enough credits) left alone: "
+                "fix the cause, then press Retry refused."
+            )
+        self.views.actions.link.value = html.escape(words) if retried or left else ""
 
     def _clear(self, _: Any) -> None:
         batch = self.require_batch()

@@ -8,12 +8,12 @@ no ipywidgets.
 from __future__ import annotations
 
 import html
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
+from headswap_nb.jobs.pace import approximate
 from headswap_nb.widgets.present import (
     BADGE_COLOURS,
-    FAILED_STATES,
     badge_html,
     format_elapsed,
     select_visible,
@@ -37,7 +37,13 @@ def fallback_bundle(
     summary = batch.summary if batch is not None else BatchSummary()
     entries = batch.entries if batch is not None else ()
     info = describe(client).describe() if client is not None else "not connected"
-    options: dict[str, Any] = {"limit": limit, "hidden": hidden, "connection": info}
+    options: dict[str, Any] = {
+        "limit": limit,
+        "hidden": hidden,
+        "connection": info,
+        "shown": batch.shown if batch is not None else None,
+        "pace": batch.pace().describe() if batch is not None and not summary.done else "",
+    }
     return {
         "text/plain": board_text(summary, entries, **options),
         "text/html": board_html(summary, entries, **options),
@@ -51,18 +57,21 @@ def board_text(
     limit: int = 50,
     hidden: Collection[str] = (),
     connection: str = "",
+    shown: Callable[[JobEntry], tuple[float, float | None]] | None = None,
+    pace: str = "",
 ) -> str:
-    """A few lines: connection, summary, then one line per visible analysis."""
+    """A few lines: connection, summary (with the batch's ``pace``), then one line per
+    visible analysis at the progress ``shown`` gives (default: as last reported)."""
     visible = select_visible(entries, limit, hidden)
-    lines = [f"AnalysisBoard: {summary.describe()}"]
+    lines = [f"AnalysisBoard: {summary.describe()}" + (f" · {pace}" if pace else "")]
     if connection:
         lines.append(connection)
     for i in visible:
         entry = entries[i]
-        line = (
-            f"  {entry.state.value:<10} {entry.progress:5.1f}%  {_bar(entry)}  "
-            f"{short_url(entry.url, 60)}"
-        )
+        value, eta = _shown(entry, shown)
+        line = f"  {entry.state.value:<10} {value:5.1f}%  {_bar(value)}  {short_url(entry.url, 60)}"
+        if eta is not None and entry.state.is_active:
+            line += f"  {approximate(eta)} left"
         if entry.analysis_id:
             line += f"  id={entry.analysis_id}"
         if entry.error:
@@ -73,8 +82,17 @@ def board_text(
     return "\n".join(lines)
 
 
-def _bar(entry: JobEntry, width: int = 10) -> str:
-    filled = width if entry.state.value in FAILED_STATES else round(entry.progress / 100 * width)
+def _shown(
+    entry: JobEntry, shown: Callable[[JobEntry], tuple[float, float | None]] | None
+) -> tuple[float, float | None]:
+    if entry.state.value == "completed":
+        return 100.0, 0.0
+    return shown(entry) if shown is not None else (entry.progress, None)
+
+
+def _bar(value: float, width: int = 10) -> str:
+    """``[####......]``: a failed job's bar stays where it stopped, like the widget's."""
+    filled = round(min(100.0, max(0.0, value)) / 100 * width)
     return "[" + "#" * filled + "." * (width - filled) + "]"
 
 
@@ -85,6 +103,8 @@ def board_html(
     limit: int = 50,
     hidden: Collection[str] = (),
     connection: str = "",
+    shown: Callable[[JobEntry], tuple[float, float | None]] | None = None,
+    pace: str = "",
 ) -> str:
     """A static HTML table of the same state; every user string escaped."""
     visible = select_visible(entries, limit, hidden)
@@ -92,7 +112,7 @@ def board_html(
     for i in visible:
         entry = entries[i]
         state = entry.state.value
-        width = 100.0 if state in FAILED_STATES else float(entry.progress)
+        width, _ = _shown(entry, shown)
         colour = BADGE_COLOURS.get(state, "#757575")
         bar = (
             '<div style="width:120px;height:10px;background:#8883;border-radius:3px">'
@@ -102,7 +122,7 @@ def board_html(
         rows.append(
             "<tr>"
             f'<td title="{html.escape(entry.url)}">{html.escape(short_url(entry.url))}</td>'
-            f"<td>{badge_html(state)}</td><td>{bar}</td><td>{entry.progress:.0f}%</td>"
+            f"<td>{badge_html(state)}</td><td>{bar}</td><td>{width:.0f}%</td>"
             f"<td>{format_elapsed(entry.elapsed_s)}</td>"
             f"<td><code>{html.escape(entry.analysis_id or '')}</code></td>"
             f'<td style="color:#c62828">{html.escape(entry.error or "")}</td>'
@@ -116,8 +136,9 @@ def board_html(
         for name in ("url", "status", "progress", "%", "elapsed", "analysis id", "error")
     )
     conn = f"<div>{html.escape(connection)}</div>" if connection else ""
+    line = summary.describe() + (f" · {pace}" if pace else "")
     return (
-        f'<div class="hs-fallback">{conn}<div><b>{html.escape(summary.describe())}</b></div>'
+        f'<div class="hs-fallback">{conn}<div><b>{html.escape(line)}</b></div>'
         f'<table style="border-collapse:collapse;font-size:12px"><thead><tr>{head}</tr>'
         f"</thead><tbody>{''.join(rows)}</tbody></table>{more}</div>"
     )

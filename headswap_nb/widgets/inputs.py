@@ -39,6 +39,8 @@ class UrlInput(W.VBox):  # type: ignore[misc]
         self.text.add_class("hs-urls")
         self.check = W.HTML()
         self.check.add_class("hs-check")
+        self.note = W.HTML()
+        self.note.add_class("hs-analyze-note")
         self.concurrency = W.BoundedIntText(
             value=concurrency, min=1, max=256, description="Concurrency",
             style={"description_width": "initial"}, layout=W.Layout(width="auto"),
@@ -46,7 +48,8 @@ class UrlInput(W.VBox):  # type: ignore[misc]
         self.concurrency.add_class("hs-concurrency")
         self.analyze = W.Button(description="Analyze", button_style="primary", icon="play")
         self.analyze.add_class("hs-analyze")
-        super().__init__(children=(self.text, self.check, W.HBox((self.concurrency, self.analyze))))
+        controls = W.HBox((self.concurrency, self.analyze))
+        super().__init__(children=(self.text, self.check, controls, self.note))
         self.add_class("hs-input")
         self.parsed = parse_urls("")
         """The latest check of the textarea."""
@@ -59,11 +62,18 @@ class UrlInput(W.VBox):  # type: ignore[misc]
         """Call ``callback(parsed)`` when Analyze is pressed with valid URLs."""
         self._on_analyze.append(callback)
 
+    def say(self, note: str) -> None:
+        """A line under the check about what Analyze did (``""`` clears it)."""
+        self.note.value = (
+            f'<span class="hs-analyze-note">{html.escape(note)}</span>' if note else ""
+        )
+
     def _recheck(self, change: Any = None) -> None:
         self.parsed = parse_urls(self.text.value)
         with self.check.hold_sync():
             self.check.value = check_html(self.parsed) if self.text.value.strip() else ""
         self.analyze.disabled = not self.parsed.valid
+        self.say("")
 
     def _clicked(self, button: Any) -> None:
         if not self.parsed.valid:

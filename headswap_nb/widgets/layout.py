@@ -52,5 +52,6 @@ class BoardViews:
             capacity=capacity,
             tasks_box=self.swap.tasks_box,
             notice=self.swap.notice,
+            actions=self.actions,
         )
         """What a flush sends, by priority; ``renderer.rows`` is the pool of analysis rows."""

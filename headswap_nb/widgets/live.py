@@ -4,7 +4,8 @@ Batch events only ``poke()`` it; it sleeps until the ``Coalescer`` allows a flus
 ``render(allowance, now)`` (which sends at most ``allowance`` comm messages, most important
 first, and returns ``(sent, need)``), and charges what was sent. Work that did not fit stays
 pending: the next flush comes as soon as ``need`` messages are affordable. While anything is
-active it also ticks once a second so elapsed times move on. Keeps its task reference;
+active it also ticks four times a second, so that bars move between polls and elapsed
+times and times left go on. Keeps its task reference;
 ``close()`` cancels it.
 """
 
@@ -33,7 +34,7 @@ class LiveRenderer:
         scheduler: Coalescer,
         active: Callable[[], bool],
         on_error: Callable[[str], object],
-        tick: float = 1.0,
+        tick: float = 0.25,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.scheduler, self.clock = scheduler, clock

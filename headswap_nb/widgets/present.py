@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTIVE_STATES",
     "BADGE_COLOURS",
-    "FAILED_STATES",
     "badge_html",
     "format_elapsed",
     "is_web_url",
@@ -27,8 +26,6 @@ __all__ = [
 
 ACTIVE_STATES = frozenset({"submitting", "queued", "processing"})
 """Entry states (``EntryState.value``) of analyses being worked on."""
-FAILED_STATES = frozenset({"failed", "error", "unknown"})
-"""States drawn as a full red bar."""
 TERMINAL_STATES = frozenset({"completed", "failed", "error", "unknown", "cancelled"})
 
 # Background colour of the status badge, in the spirit of Bootstrap's/tqdm's palette.

@@ -28,8 +28,9 @@ from headswap_nb.widgets.sync import Changes, apply, changes
 if TYPE_CHECKING:
     from headswap_nb.batch import Batch
     from headswap_nb.jobs import JobEntry
+    from headswap_nb.jobs.pace import Pace
     from headswap_nb.widgets.results import ResultsPanel
-    from headswap_nb.widgets.summary import SummaryBar
+    from headswap_nb.widgets.summary import ActionBar, SummaryBar
 
 __all__ = ["BoardRenderer"]
 
@@ -49,8 +50,11 @@ class BoardRenderer:
         tasks_box: Any = None,
         notice: Any = None,
         task_limit: int = 50,
+        actions: ActionBar | None = None,
     ) -> None:
         self.rows_box, self.summary, self.results = rows_box, summary, results
+        self.actions = actions
+        """The buttons, whose labels say how many a retry would send."""
         self.analyses = RowList(rows_box)
         """The analysis rows (``analyses.on_action``: a row's "Swap…" was clicked)."""
         self.tasks = RowList(tasks_box) if tasks_box is not None else None
@@ -67,6 +71,8 @@ class BoardRenderer:
         self.last_task: int | None = None
         """The ``ref`` of the task created last from the panel (its outcome is the notice)."""
         self._results: Changes | None = None
+        self._pace: Pace | None = None
+        self._retry = (0, 0)
         self._summary_at = -math.inf
         self._seq = 0
 
@@ -104,26 +110,38 @@ class BoardRenderer:
         tasks: tuple[JobEntry, ...] = tuple(getattr(batch, "tasks", ()))[-self.task_limit :]
         if self.results_stale:  # slow work first, so that the flush's messages go together
             self.results_stale, self._results = False, self.results.targets(batch)
-        due: list[Changes] = []
-        diff = changes(self.summary.targets(batch.summary, shown=len(visible), hidden=n_hidden))
-        if diff and not budget.full and now - self._summary_at < self.summary_interval:
+        ready: list[Changes] = []
+        due = budget.full or now - self._summary_at >= self.summary_interval
+        if due and hasattr(batch, "pace"):  # scans of every job: only when they may be sent
+            self._pace = batch.pace()
+            plain, refused = batch.retryable(), batch.retryable(include_refused=True)
+            self._retry = (len(plain), len(refused))
+        targets = self.summary.targets(
+            batch.summary, shown=len(visible), hidden=n_hidden, pace=self._pace
+        )
+        if self.actions is not None:
+            retryable, refused_count = self._retry
+            targets.update(self.actions.targets(retryable=retryable, refused=refused_count))
+        diff = changes(targets)
+        if diff and not due:
             budget.later = len(diff)
         elif diff and budget.fits(len(diff)):
             budget.spend(0, reserved=len(diff))
-            due.append(diff)
+            ready.append(diff)
             self._summary_at = now
         for pending in (self._results, self._notice(tasks)):
             if pending is not None and budget.fits(len(diff := changes(pending))):
                 budget.spend(0, reserved=len(diff))
-                due.append(diff)
+                ready.append(diff)
                 if pending is self._results:
                     self._results = None
         lists: list[tuple[RowList, list[JobEntry]]] = [(self.analyses, visible)]
         if self.tasks is not None:
             lists.append((self.tasks, list(tasks)))
+        shown_of = getattr(batch, "shown", None)  # (a stand-in batch in tests may lack it)
         for rows, shown in lists:  # creates rows: before any message
-            rows.begin(shown, budget, self._seq, saved=self.saved)
-        budget.sent += sum(apply(d) for d in due)
+            rows.begin(shown, budget, self._seq, saved=self.saved, shown=shown_of)
+        budget.sent += sum(apply(d) for d in ready)
         for rows, _ in lists:
             rows.send_states(budget)
         for part in ("bar", "detail"):

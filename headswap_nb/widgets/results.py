@@ -22,6 +22,16 @@ if TYPE_CHECKING:
 __all__ = ["ResultsPanel", "gallery_html"]
 
 _MAX_GALLERY = 100  # analyses shown in the gallery; the DataFrame has them all
+RESULT_COLUMNS = {
+    "analysis_id": "id", "video_url": "video", "state": "state", "progress": "progress %",
+    "people": "people", "duration_s": "duration s", "elapsed_s": "elapsed s",
+    "error_reason": "error",
+}  # fmt: skip
+"""The Results tab's table: what a person reads; ``board.to_dataframe()`` has every column."""
+_FULL_FRAME = (
+    '<div class="hs-full-frame" style="font-size:11px;opacity:.7">Every column, as a '
+    "DataFrame: <code>board.to_dataframe()</code></div>"
+)
 _NO_TASKS = "<i>No head-swap tasks yet.</i>"
 
 
@@ -109,10 +119,11 @@ class ResultsPanel(W.VBox):  # type: ignore[misc]
         )
         urls = [url for _, url in swappable]
         pick = self.swap_pick.value if self.swap_pick.value in urls else None
+        table = ""
+        if len(frame):
+            table = frames.to_html(frames.readable(frame), columns=RESULT_COLUMNS) + _FULL_FRAME
         return {
-            self.table: {
-                "value": frames.to_html(frame) if len(frame) else "<i>No analyses yet.</i>"
-            },
+            self.table: {"value": table or "<i>No analyses yet.</i>"},
             self.gallery: {"value": gallery_html(batch.entries)},
             self.note: {"value": f"{len(frame)} analyses with a record"},
             self.swap_pick: {

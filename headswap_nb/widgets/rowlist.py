@@ -22,7 +22,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from headswap_nb.widgets.rows import PARTS, JobRow
+from headswap_nb.widgets.rows import PARTS, JobRow, Shown
 from headswap_nb.widgets.sync import apply, assign, changes
 
 if TYPE_CHECKING:
@@ -70,20 +70,29 @@ class RowList:
         self.rows: list[JobRow] = []
         """Every row ever created, in screen order (unused ones have ``key`` None)."""
         self._visible: list[JobEntry] = []
-        self._shown: dict[int, JobRow] = {}
+        self._bound: dict[int, JobRow] = {}
         self._saved: Mapping[int, str] = {}
+        self._shown_of: Callable[[JobEntry], Shown] | None = None
         self._reshaped = False
         self._seq = 0
 
     def begin(
-        self, visible: Sequence[JobEntry], budget: Budget, seq: int, *, saved: Mapping[int, str]
+        self,
+        visible: Sequence[JobEntry],
+        budget: Budget,
+        seq: int,
+        *,
+        saved: Mapping[int, str],
+        shown: Callable[[JobEntry], Shown] | None = None,
     ) -> None:
-        """Start a render of ``visible`` (in screen order); ``saved``: notes per job ref."""
+        """Start a render of ``visible`` (in screen order); ``saved``: notes per job ref;
+        ``shown``: what to show of a job's progress now (``Batch.shown``)."""
         self._visible, self._saved, self._seq = list(visible), saved, seq
-        self._shown = {r.key: r for r in self.rows if r.key is not None}
+        self._shown_of = shown
+        self._bound = {r.key: r for r in self.rows if r.key is not None}
         wanted = {e.ref for e in visible}
-        leaving = [r for k, r in self._shown.items() if k not in wanted]
-        entering = [e for e in visible if e.ref not in self._shown]
+        leaving = [r for k, r in self._bound.items() if k not in wanted]
+        entering = [e for e in visible if e.ref not in self._bound]
         free = sum(1 for r in self.rows if r.key is None)
         create = entering[len(leaving) + free :]
         surplus = leaving[len(entering) :]
@@ -95,15 +104,18 @@ class RowList:
         for row in surplus:
             row.show(None)
         for entry in create:
-            row = JobRow(entry, on_action=self.on_action, saved=saved.get(entry.ref, ""))
+            row = JobRow(
+                entry, on_action=self.on_action, saved=saved.get(entry.ref, ""),
+                shown=self._shown(entry),
+            )  # fmt: skip
             row.stamps = dict.fromkeys(row.stamps, seq)
             self.rows.append(row)
-            self._shown[entry.ref] = row
+            self._bound[entry.ref] = row
 
     def send_states(self, budget: Budget) -> None:
         """Rows whose state changed, and rows taking another job, oldest-updated first."""
         wanted = {e.ref for e in self._visible}
-        shown = self._shown
+        shown = self._bound
         leaving = [r for k, r in shown.items() if k not in wanted and r.key is not None]
         free = [r for r in self.rows if r.key is None]
         entering = [e for e in self._visible if e.ref not in shown]
@@ -131,12 +143,15 @@ class RowList:
             return True
         if not entry.is_task:
             return False
-        targets = row.targets(entry, self._saved.get(entry.ref, ""))
+        targets = row.targets(entry, self._saved.get(entry.ref, ""), self._shown(entry))
         return bool(changes({row.part(p): targets[row.part(p)] for p in _WHOLE}))
+
+    def _shown(self, entry: JobEntry) -> Shown | None:
+        return None if self._shown_of is None else self._shown_of(entry)
 
     def send_part(self, part: str, budget: Budget) -> None:
         """One part (``bar`` or ``detail``) of every visible row, oldest-updated first."""
-        bound = [(r, e) for e in self._visible if (r := self._shown.get(e.ref)) is not None]
+        bound = [(r, e) for e in self._visible if (r := self._bound.get(e.ref)) is not None]
         bound.sort(key=lambda pair: pair[0].stamps[part])
         for row, entry in bound:
             self._send(row, entry, budget, (part,))
@@ -157,7 +172,7 @@ class RowList:
         extra: int = 0,
     ) -> bool:
         """Send ``parts`` of ``row`` showing ``entry`` if they fit (``extra``: reserved too)."""
-        targets = row.targets(entry, self._saved.get(entry.ref, ""))
+        targets = row.targets(entry, self._saved.get(entry.ref, ""), self._shown(entry))
         wanted = {row.part(p): targets[row.part(p)] for p in parts if row.part(p) in targets}
         diff = changes(wanted)
         if not (diff or extra) or not budget.fits(len(diff) + extra):

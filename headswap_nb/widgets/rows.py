@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as W
 
 from headswap_nb.widgets.cells import detail_html, output_html
-from headswap_nb.widgets.present import FAILED_STATES, short_url
+from headswap_nb.widgets.present import short_url
 from headswap_nb.widgets.sync import Changes
 
 if TYPE_CHECKING:
@@ -56,28 +56,41 @@ PARTS = ("row", "url", "bar", "detail", "button", "output", "saved")
 
 def _label(entry: JobEntry) -> str:
     if not entry.is_task:
-        return short_url(entry.url, 40)
+        return short_url(entry.url, 38)
     faces = len(entry.mappings)
     return f"{short_url(entry.url, 30)} · {faces} face{'s' * (faces != 1)}"
 
 
-def row_traits(entry: JobEntry, saved: str = "") -> dict[str, dict[str, object]]:
-    """What each part of ``entry``'s row shows (``saved``: a task's "saved to" note)."""
+Shown = tuple[float, "float | None"]
+"""What a row shows of its job's progress: the value (extrapolated between polls) and the
+seconds left (``Batch.shown``)."""
+
+
+def row_traits(
+    entry: JobEntry, saved: str = "", shown: Shown | None = None
+) -> dict[str, dict[str, object]]:
+    """What each part of ``entry``'s row shows: ``shown`` is its progress and time left
+    (default: the last progress the server reported); ``saved``: a task's "saved to" note.
+
+    A failed row's bar stays where the job stopped (red), not at a full width."""
     state = entry.state.value
     css = _CSS[entry.kind]["row"]
+    value, eta = shown if shown is not None else (entry.progress, None)
+    if state == "completed":
+        value = 100.0
     traits: dict[str, dict[str, object]] = {
         "row": {"_dom_classes": (css, f"{css}-{state}")},
         "url": {"value": _label(entry), "tooltip": entry.url},
         "bar": {
-            "value": 100.0 if state in FAILED_STATES else float(entry.progress),
+            "value": round(float(value), 1),
             "bar_style": BAR_STYLES.get(state, ""),
-            "description": f"{entry.progress:.0f}%",
+            "description": f"{value:.0f}%",
         },
-        "detail": {"value": detail_html(entry)},
+        "detail": {"value": detail_html(entry, eta=eta)},
     }
     if entry.is_task:
-        shown = state == "completed" and bool(entry.output_url)
-        traits["button"] = {"display": "" if shown else "none"}
+        done = state == "completed" and bool(entry.output_url)
+        traits["button"] = {"display": "" if done else "none"}
         traits["output"] = {"value": output_html(entry)}
         traits["saved"] = {"value": saved}
     return traits
@@ -92,21 +105,27 @@ class JobRow(W.VBox):  # type: ignore[misc]
         *,
         on_action: Callable[[JobEntry], Any] | None = None,
         saved: str = "",
+        shown: Shown | None = None,
     ) -> None:
         # Everything passed to the constructors travels in the comm-open messages.
-        t, css = row_traits(entry, saved), _CSS[entry.kind]
+        t, css = row_traits(entry, saved, shown), _CSS[entry.kind]
         self.kind = entry.kind
         self.url = W.Label(
-            layout=W.Layout(width="36ch", flex="0 0 auto", overflow="hidden"),
+            # The parts give way in turn as the notebook narrows: the URL shrinks first (it
+            # is cut in the middle, whole in the tooltip), then the line wraps, so the
+            # badge, id, time left and button always stay inside the board.
+            layout=W.Layout(flex="0 1 38ch", min_width="14ch", overflow="hidden"),
             _dom_classes=(css["url"],),
             **t["url"],
         )
         self.bar = W.FloatProgress(
-            min=0.0, max=100.0, layout=W.Layout(width="30%", flex="0 0 auto"),
+            min=0.0, max=100.0, layout=W.Layout(flex="0 1 22%", min_width="130px"),
             style={"description_width": "5ch"}, _dom_classes=(css["bar"],), **t["bar"],
         )  # fmt: skip
         self.detail = W.HTML(
-            layout=W.Layout(flex="1 1 0"), _dom_classes=(css["detail"],), **t["detail"]
+            layout=W.Layout(flex="1 1 180px", min_width="0"),
+            _dom_classes=(css["detail"],),
+            **t["detail"],
         )
         if entry.is_task:
             self.button = W.Button(
@@ -121,7 +140,7 @@ class JobRow(W.VBox):  # type: ignore[misc]
             )  # fmt: skip
         line = W.HBox(
             (self.url, self.bar, self.detail, self.button),
-            layout=W.Layout(align_items="center", width="100%"),
+            layout=W.Layout(align_items="center", width="100%", flex_flow="row wrap"),
         )
         self.output: W.HTML | None = None
         self.saved: W.HTML | None = None
@@ -152,9 +171,10 @@ class JobRow(W.VBox):  # type: ignore[misc]
         if entry is not None:
             self._shown = entry
 
-    def targets(self, entry: JobEntry, saved: str = "") -> Changes:
+    def targets(self, entry: JobEntry, saved: str = "", shown: Shown | None = None) -> Changes:
         """Widget → traits that show ``entry`` (pass to ``sync.changes``)."""
-        return {self.part(name): traits for name, traits in row_traits(entry, saved).items()}
+        traits = row_traits(entry, saved, shown)
+        return {self.part(name): part for name, part in traits.items()}
 
     def shows_state(self, entry: JobEntry) -> bool:
         """True when the row's class already names ``entry``'s state (and it is its row)."""

@@ -12,23 +12,24 @@ from headswap_nb.widgets.sync import Changes
 
 if TYPE_CHECKING:
     from headswap_nb.jobs import BatchSummary
+    from headswap_nb.jobs.pace import Pace
 
 __all__ = ["ActionBar", "SummaryBar", "summary_counts"]
 
 
 def summary_counts(summary: BatchSummary) -> list[tuple[str, int]]:
-    """(label, count) pairs shown in the summary; zero counts of rare states are left out."""
+    """(label, count) pairs shown in the summary: the total, then every state that has any
+    (so the line stays short enough for two lines in a narrow notebook)."""
     counts = [
         ("total", summary.total),
         ("queued", summary.pending + summary.submitting + summary.queued),
         ("processing", summary.processing),
         ("completed", summary.completed),
         ("failed", summary.failed + summary.errors),
+        ("unknown", summary.unknown),
+        ("cancelled", summary.cancelled),
     ]
-    counts += [
-        (k, v) for k, v in (("unknown", summary.unknown), ("cancelled", summary.cancelled)) if v
-    ]
-    return counts
+    return [(label, n) for label, n in counts if n or label in ("total", "completed")]
 
 
 class SummaryBar(W.VBox):  # type: ignore[misc]
@@ -42,7 +43,7 @@ class SummaryBar(W.VBox):  # type: ignore[misc]
         self.bar = W.FloatProgress(
             min=0.0,
             max=100.0,
-            layout=W.Layout(width="30%", flex="0 0 auto"),
+            layout=W.Layout(flex="0 1 22%", min_width="90px"),
             _dom_classes=("hs-summary-progress",),
         )
         self.text = W.HTML(layout=W.Layout(flex="1 1 0"), _dom_classes=("hs-summary-text",))
@@ -55,13 +56,16 @@ class SummaryBar(W.VBox):  # type: ignore[misc]
             _dom_classes=("hs-summary",),
         )
 
-    def targets(self, summary: BatchSummary, *, shown: int, hidden: int) -> Changes:
-        """Widget → traits showing ``summary`` (``shown`` rows visible, ``hidden`` cleared)."""
+    def targets(
+        self, summary: BatchSummary, *, shown: int, hidden: int, pace: Pace | None = None
+    ) -> Changes:
+        """Widget → traits showing ``summary`` (``shown`` rows visible, ``hidden`` cleared)
+        and ``pace`` (the overall percent shown, rate and time left), on two lines."""
         cells = []
         for label, count in summary_counts(summary):
             colour = BADGE_COLOURS.get(label, "inherit")
             cells.append(
-                f'<span class="hs-count hs-count-{label}" style="margin-right:1em">'
+                f'<span class="hs-count hs-count-{label}" style="margin-right:.8em">'
                 f'<b style="color:{colour}">{count}</b> {label}</span>'
             )
         style = ""
@@ -74,12 +78,18 @@ class SummaryBar(W.VBox):  # type: ignore[misc]
         showing = f"showing {shown} of {summary.total}"
         if hidden:
             showing += f" ({hidden} cleared)"
+        percent = summary.progress if pace is None or pace.progress is None else pace.progress
+        if summary.done:
+            percent = summary.progress
+        moving = pace.describe() if pace is not None and not summary.done else ""
         text = (
-            f'<b class="hs-summary-percent" style="margin-right:1em">{summary.progress:.0f}%'
-            f'</b>{"".join(cells)}<span class="hs-showing">{showing}</span>'
+            f'<div><b class="hs-summary-percent" style="margin-right:1em">{percent:.0f}%'
+            f'</b>{"".join(cells)}</div><div class="hs-summary-line2" style="opacity:.8">'
+            f'<span class="hs-pace">{html.escape(moving)}</span>'
+            f'{" · " if moving else ""}<span class="hs-showing">{showing}</span></div>'
         )
         return {
-            self.bar: {"value": float(summary.progress), "bar_style": style},
+            self.bar: {"value": round(float(percent), 1), "bar_style": style},
             self.text: {"value": text},
         }
 
@@ -91,20 +101,45 @@ class SummaryBar(W.VBox):  # type: ignore[misc]
 
 
 class ActionBar(W.VBox):  # type: ignore[misc]
-    """Cancel · Retry failed · Clear finished · Export, and where the export went."""
+    """Cancel · Retry failed (n) · Retry refused (m) · Clear finished · Export, and a line
+    for what the last action did (where the export went, what a retry sent)."""
 
     def __init__(self) -> None:
         self.cancel = W.Button(description="Cancel", icon="stop", tooltip="Stop tracking all")
         self.cancel.add_class("hs-cancel")
-        self.retry = W.Button(description="Retry failed", icon="redo")
+        self.retry = W.Button(
+            description="Retry failed", icon="redo", disabled=True,
+            tooltip="Send again what may succeed now: not sent, transport, server or "
+            "throttling errors, failed analyses (billed again); poll again what stopped "
+            "being polled",
+        )  # fmt: skip
         self.retry.add_class("hs-retry")
+        self.refused = W.Button(
+            description="Retry refused", icon="exclamation-triangle",
+            tooltip="Send again what Akool refused (1003 invalid, 1104 credits...): only after "
+            "you fixed the cause", layout=W.Layout(display="none"),
+        )  # fmt: skip
+        self.refused.add_class("hs-retry-refused")
         self.clear = W.Button(description="Clear finished", icon="eraser")
         self.clear.add_class("hs-clear")
         self.export = W.Button(description="Export CSV", icon="download")
         self.export.add_class("hs-export")
         self.link = W.HTML()
+        """What the last action did (an export's link, what a retry sent)."""
         self.link.add_class("hs-export-link")
+        buttons = (self.cancel, self.retry, self.refused, self.clear, self.export)
         super().__init__(
-            children=(W.HBox((self.cancel, self.retry, self.clear, self.export)), self.link)
+            children=(W.HBox(buttons, layout=W.Layout(flex_flow="row wrap")), self.link)
         )
         self.add_class("hs-actions")
+
+    def targets(self, *, retryable: int, refused: int) -> Changes:
+        """Widget → traits saying how many a retry would send (and the refused ones)."""
+        return {
+            self.retry: {
+                "description": f"Retry failed ({retryable})" if retryable else "Retry failed",
+                "disabled": not retryable,
+            },
+            self.refused: {"description": f"Retry refused ({refused})"},
+            self.refused.layout: {"display": "" if refused else "none"},
+        }
