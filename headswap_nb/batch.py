@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -101,6 +102,10 @@ class Batch:
     def entries(self) -> tuple[JobEntry, ...]:
         """Every analysis, in the order URLs were given."""
         return self._engine.jobs(ANALYSIS)
+
+    def entries_by_url(self) -> dict[str, JobEntry]:
+        """Every analysis by its exact URL."""
+        return {e.url: e for e in self.entries}
 
     def entry(self, url: str) -> JobEntry:
         """The analysis of ``url`` (``KeyError`` if the batch does not hold it)."""
@@ -189,9 +194,10 @@ class Batch:
 
     # --- changing what is tracked -------------------------------------------------------
 
-    def add(self, urls: str | Iterable[str] | object) -> ParsedUrls:
+    def add(self, urls: str | Iterable[str] | object, *, hold: str | None = None) -> ParsedUrls:
         """Add URLs (deduplicated against those held); picked up at once if running.
 
+        ``hold``: add them held back with this reason instead, not sent until ``release``.
         With a journal, every new URL is written before anything is sent, with the tasks the
         journal already holds on it (a journal read failure adds nothing)."""
         parsed = parse_urls(_source(urls))
@@ -204,9 +210,14 @@ class Batch:
         for index, url in enumerate(new):
             ref = engine.new_ref()
             row = rows[index] if rows is not None else None
-            engine.hold(restore(row, ref) if row is not None else JobEntry(url, ref=ref), row)
+            entry = restore(row, ref) if row is not None else JobEntry(url, ref=ref)
+            if hold is not None and entry.state is EntryState.PENDING:
+                entry = replace(entry, state=EntryState.HELD, error=hold)
+                if row is not None and journal is not None:
+                    journal.set_state(row.row, "held", error=hold)
+            engine.take(entry, row)
         for row in tasks:
-            engine.hold(restore(row, engine.new_ref()), row)
+            engine.take(restore(row, engine.new_ref()), row)
         self.rejected = self.rejected + parsed.rejected
         engine.sched.poke()
         return ParsedUrls(new, parsed.rejected, parsed.duplicates + len(parsed.valid) - len(new))
@@ -257,7 +268,7 @@ class Batch:
                 subject=url,
             )
         entry = JobEntry(url, kind=TASK, ref=self._engine.new_ref(), request=request)
-        self._engine.hold(entry, row)
+        self._engine.take(entry, row)
         self._engine.sched.poke()
         return entry
 
@@ -289,6 +300,20 @@ class Batch:
         finish so its id is journaled, then marked cancelled; a poll in flight is cancelled."""
         wanted = None if urls is None else {urls} if isinstance(urls, str) else set(urls)
         self._engine.cancel(e.ref for e in self._engine.jobs() if wanted is None or e.url in wanted)
+
+    def hold(self, urls: Iterable[str] | str, reason: str) -> list[str]:
+        """Hold back these analyses (only those not sent yet), saying why: they wait for
+        ``release``. Returns the URLs held."""
+        wanted = {urls} if isinstance(urls, str) else set(urls)
+        held = self._engine.hold((e.ref for e in self.entries if e.url in wanted), reason)
+        return [e.url for e in held]
+
+    def release(self, urls: Iterable[str] | str | None = None) -> list[str]:
+        """Send these held-back analyses (all of them by default) after all: the user's
+        "Send anyway". Returns the URLs released."""
+        wanted = None if urls is None else {urls} if isinstance(urls, str) else set(urls)
+        refs = (e.ref for e in self.entries if wanted is None or e.url in wanted)
+        return [e.url for e in self._engine.release(refs)]
 
     def retry_failed(self, *, include_refused: bool = False) -> list[str]:
         """Try the failed analyses again; returns the URLs retried.

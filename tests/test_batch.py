@@ -605,3 +605,28 @@ def test_add_is_all_or_nothing_when_the_journal_cannot_be_read(
     assert batch.add(urls(3)).valid == tuple(urls(3)[1:])  # the journal reads again
     assert batch.run_sync().completed == 3
     batch.close()
+
+
+def test_held_back_analyses_wait_for_release_and_survive_a_resume(
+    tmp_path: Path, fake_client: FakeClient
+) -> None:
+    """A held analysis is never sent until released ("Send anyway"), even after a resume."""
+    path = tmp_path / "batch.sqlite"
+    long_one, fine = "https://e/long.mp4", "https://e/fine.mp4"
+    batch = Batch([fine], client=fake_client, poll=FAST, journal=path)  # type: ignore[arg-type]
+    batch.add([long_one], hold="25.0 s long: the API accepts 3–20 s")
+    summary = batch.run_sync()
+    assert (summary.completed, summary.held, summary.done) == (1, 1, True)
+    assert "1 held back" in summary.describe()
+    held = batch.entry(long_one)
+    assert held.state is EntryState.HELD and "25.0 s long" in (held.error or "")
+    assert fake_client.submissions == {fine: 1}
+    batch.close()
+    resumed = Batch.resume(path, client=fake_client, poll=FAST)  # type: ignore[arg-type]
+    assert resumed.entry(long_one).state is EntryState.HELD
+    resumed.run_sync()
+    assert long_one not in fake_client.submissions  # still held: nothing sent
+    assert resumed.release() == [long_one]
+    assert resumed.run_sync().completed == 2 and fake_client.submissions[long_one] == 1
+    assert resumed.hold(long_one, "too late") == []  # sent already: nothing to hold back
+    resumed.close()

@@ -137,7 +137,7 @@ def test_board_runs_analyses_and_shows_results(
     bad = "https://example.com/broken.mp4?fail=1"
 
     async def body(client: Any) -> None:
-        board = AnalysisBoard(client=client, poll=fast_poll())
+        board = AnalysisBoard(client=client, poll=fast_poll(), preflight=False)  # made-up URLs
         try:
             board.inputs.text.value = "\n".join([*good, "notaurl", bad, good[0]])
             assert "4 valid URLs, 1 duplicate, 1 invalid" in board.inputs.check.value

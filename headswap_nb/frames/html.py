@@ -96,7 +96,7 @@ def cell(column: str, value: object) -> str:
         return _NULL
     if column in ("status", "state"):
         return badge(str(value))
-    if column == "img_url" and isinstance(value, str):
+    if column in ("img_url", "thumbnail") and isinstance(value, str):
         return thumbnail(value)
     if column.endswith("url") and isinstance(value, str):
         return link(value)
@@ -146,10 +146,13 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def readable(df: pd.DataFrame) -> pd.DataFrame:
+def readable(df: pd.DataFrame, *, thumbnails: Mapping[str, str] | None = None) -> pd.DataFrame:
     """A copy of an analyses frame for reading, not analysis: times to a tenth of a second,
-    and no ``error_reason`` on completed rows (the API puts "success" there)."""
+    no ``error_reason`` on completed rows (the API puts "success" there), and, given
+    ``thumbnails`` (video URL → image data URI), a ``thumbnail`` column."""
     out: pd.DataFrame = df.copy()
+    if thumbnails is not None and "video_url" in out:
+        out["thumbnail"] = out["video_url"].map(lambda url: thumbnails.get(url, pd.NA))
     for name in ("elapsed_s", "duration_s"):
         if name in out:
             out[name] = out[name].round(1)

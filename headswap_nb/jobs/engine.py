@@ -44,8 +44,10 @@ from headswap_nb.jobs.timing import PollClock, poll_trouble
 from headswap_nb.jobs.transitions import (
     on_cancel,
     on_error,
+    on_hold,
     on_poll_trouble,
     on_record,
+    on_release,
     on_repoll,
     on_resend,
     on_submitted,
@@ -179,9 +181,10 @@ class Engine:
         """A fresh batch-local handle."""
         return next(self._refs)
 
-    def hold(self, entry: JobEntry, row: JournalRow | None = None) -> JobEntry:
+    def take(self, entry: JobEntry, row: JournalRow | None = None) -> JobEntry:
         """Take ``entry`` (new or restored, with its journal ``row``) and start on it: a
-        pending one is queued for submission, an active one polled at once."""
+        pending one is queued for submission, an active one polled at once (a held one
+        waits for ``release``)."""
         self.ledger.track(entry.ref, row)
         self._entries[entry.ref] = entry
         if not entry.is_task:
@@ -219,6 +222,30 @@ class Engine:
                 if not (entry.state is EntryState.PENDING and entry.attempts):
                     self.ledger.state(ref, "cancelled")
         self.sched.poke()
+
+    def hold(self, refs: Iterable[int], reason: str) -> list[JobEntry]:
+        """Hold these jobs back (only those not sent yet), saying why; returns them."""
+        held = []
+        for ref in refs:
+            new, event = on_hold(self._entries[ref], reason)
+            if event is not None:
+                self._set(new, event)
+                self.ledger.state(ref, "held", reason)
+                held.append(new)
+        return held
+
+    def release(self, refs: Iterable[int]) -> list[JobEntry]:
+        """Let these held jobs go (the user chose "Send anyway"); returns them."""
+        released = []
+        for ref in refs:
+            new, event = on_release(self._entries[ref])
+            if event is not None:
+                self._set(new, event)
+                self.ledger.state(ref, "pending")
+                self._queue(ref)
+                released.append(new)
+        self.sched.poke()
+        return released
 
     def retryable(self, refs: Iterable[int], *, include_refused: bool = False) -> list[JobEntry]:
         """The jobs ``retry`` would poll or send again, without touching any (for "Retry

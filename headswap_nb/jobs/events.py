@@ -24,9 +24,10 @@ class BatchEvent:
     """Something that happened in a batch, with the analyses' summary right after it."""
 
     kind: str
-    """submitted, progress, completed, failed, error, unknown, cancelled, added, retry or done
-    for analyses; task_submitted, task_progress, task_completed, task_failed, task_error,
-    task_unknown, task_cancelled, task_added or task_retry for head-swap tasks."""
+    """submitted, progress, completed, failed, error, unknown, cancelled, added, retry, held,
+    released or done for analyses; task_submitted, task_progress, task_completed,
+    task_failed, task_error, task_unknown, task_cancelled, task_added or task_retry for
+    head-swap tasks."""
     job: JobEntry | None
     """The job concerned (an analysis or a task); ``None`` for ``done``."""
     summary: BatchSummary

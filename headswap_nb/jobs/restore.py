@@ -50,6 +50,8 @@ def restore(row: JournalRow, ref: int) -> JobEntry:
         return restored
     if row.state == "pending":
         return replace(base, state=EntryState.PENDING, submitted_at=None)
+    if row.state == "held":  # never sent, and still held back: the user decides
+        return replace(base, state=EntryState.HELD, error=row.error, submitted_at=None)
     if row.state in ("error", "cancelled"):  # refused, or stopped before it was sent
         return replace(
             base,

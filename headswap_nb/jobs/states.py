@@ -22,6 +22,9 @@ class EntryState(enum.Enum):
 
     PENDING = "pending"
     """Accepted, not yet submitted."""
+    HELD = "held"
+    """Accepted but held back, not sent until released: e.g. the pre-flight look found the
+    video unreachable or too long (the reason is the entry's ``error``)."""
     SUBMITTING = "submitting"
     """Intent journaled, POST in flight."""
     QUEUED = "queued"
@@ -81,7 +84,7 @@ def state_for_record(record: Analysis | Task) -> EntryState:
     return state
 
 
-_NEVER_LEFT = frozenset({"pending", "error", "cancelled"})
+_NEVER_LEFT = frozenset({"pending", "held", "error", "cancelled"})
 
 
 def may_send_again(state: str, job_id: str | None) -> bool:
@@ -89,9 +92,10 @@ def may_send_again(state: str, job_id: str | None) -> bool:
     with ``job_id`` cannot pay twice for something still alive.
 
     That is: the attempt failed on the server (status 4: nothing runs any more), or it never
-    got an id because it was never sent (``pending``), was refused, or was cancelled before it
-    left. Everything else — in flight, queued, processing, completed, a polling error on a
-    job that has an id, or an attempt that may have reached the server without an answer
-    (``submitting``, ``unknown``) — may be running and billed: sending again would pay twice.
+    got an id because it was never sent (``pending``, ``held``), was refused, or was
+    cancelled before it left. Everything else — in flight, queued, processing, completed, a
+    polling error on a job that has an id, or an attempt that may have reached the server
+    without an answer (``submitting``, ``unknown``) — may be running and billed: sending
+    again would pay twice.
     """
     return state == "failed" or (job_id is None and state in _NEVER_LEFT)

@@ -26,6 +26,8 @@ class BatchSummary:
 
     total: int = 0
     pending: int = 0
+    held: int = 0
+    """Held back: not sent until released ("Send anyway")."""
     submitting: int = 0
     queued: int = 0
     processing: int = 0
@@ -44,6 +46,7 @@ class BatchSummary:
         parts = [f"{self.total} total"]
         for label, count in (
             ("pending", self.pending),
+            ("held back", self.held),
             ("submitting", self.submitting),
             ("queued", self.queued),
             ("processing", self.processing),
@@ -94,6 +97,7 @@ class Tally:
         return BatchSummary(
             total=total,
             pending=c[EntryState.PENDING],
+            held=c[EntryState.HELD],
             submitting=c[EntryState.SUBMITTING],
             queued=c[EntryState.QUEUED],
             processing=c[EntryState.PROCESSING],

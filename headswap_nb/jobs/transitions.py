@@ -20,8 +20,10 @@ __all__ = [
     "REFUSALS",
     "on_cancel",
     "on_error",
+    "on_hold",
     "on_poll_trouble",
     "on_record",
+    "on_release",
     "on_repoll",
     "on_resend",
     "on_submitted",
@@ -96,6 +98,20 @@ def on_cancel(entry: JobEntry, now: datetime) -> tuple[JobEntry, str | None]:
     if entry.state.is_terminal:
         return entry, None
     return replace(entry, state=EntryState.CANCELLED, finished_at=now), "cancelled"
+
+
+def on_hold(entry: JobEntry, reason: str) -> tuple[JobEntry, str | None]:
+    """Hold a job that was not sent yet back, saying why; others are left alone."""
+    if entry.state not in (EntryState.PENDING, EntryState.HELD):
+        return entry, None
+    return replace(entry, state=EntryState.HELD, error=reason), "held"
+
+
+def on_release(entry: JobEntry) -> tuple[JobEntry, str | None]:
+    """Let a held job go: it is sent as soon as its turn comes."""
+    if entry.state is not EntryState.HELD:
+        return entry, None
+    return replace(entry, state=EntryState.PENDING, error=None), "released"
 
 
 def on_repoll(entry: JobEntry) -> tuple[JobEntry, str]:

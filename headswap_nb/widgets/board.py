@@ -52,6 +52,9 @@ class AnalysisBoard:
     of the visible rows in turn (so that none looks frozen), elapsed times last.
     ``journal``: a SQLite file (``Batch``'s journal) recording every job before it is sent;
     a board opened on the same file after a kernel restart shows and resumes it all.
+    ``preflight``: look at every pasted video before it is sent (with the probe extra; see
+    ``looks``): one that is unreachable, not a video or outside 3–20 s is held back with the
+    reason until "Send anyway". ``submit()`` from code sends what it is given, as asked.
     """
 
     def __init__(
@@ -65,6 +68,7 @@ class AnalysisBoard:
         updates_per_second: float = 10.0,
         messages_per_second: float = 30.0,
         journal: str | os.PathLike[str] | None = None,
+        preflight: bool = True,
     ) -> None:
         self.max_rows, self.journal_path = max_rows, journal
         self.scheduler = Coalescer(updates_per_second, budget=messages_per_second)
@@ -87,6 +91,7 @@ class AnalysisBoard:
             api_base_url=api_base_url,
             on_change=self._poke,
             on_click=self.refresh,
+            preflight=preflight,
         )
         """Owns the client and the batch; handles every button."""
         self.live = LiveRenderer(

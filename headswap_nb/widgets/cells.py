@@ -20,9 +20,10 @@ if TYPE_CHECKING:
 __all__ = ["detail_html", "notice_html", "output_html"]
 
 
-def detail_html(entry: JobEntry, *, eta: float | None = None) -> str:
+def detail_html(entry: JobEntry, *, eta: float | None = None, about: str | None = None) -> str:
     """``[state] · 12s · ~8 s left · <id> · error`` (the time left while it runs, when known;
-    a task also shows its resolution, and its reasons in plain words), all escaped."""
+    ``about``: what the pre-flight look found of the video; a task also shows its
+    resolution, and its reasons in plain words), all escaped."""
     state = entry.state.value
     parts = [
         badge_html(state),
@@ -30,6 +31,8 @@ def detail_html(entry: JobEntry, *, eta: float | None = None) -> str:
     ]
     if eta is not None and entry.state.is_active:
         parts.append(f'<span class="hs-eta">{approximate(eta)} left</span>')
+    if about:
+        parts.append(f'<span class="hs-about" style="opacity:.75">{html.escape(about)}</span>')
     ident, label = (entry.task_id, "task") if entry.is_task else (entry.analysis_id, "analysis")
     if ident:
         css = "hs-task-id" if entry.is_task else "hs-id"

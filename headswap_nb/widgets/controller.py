@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from headswap_nb.client.urls import ParsedUrls
 from headswap_nb.errors import ConfigurationError, InvalidRequestError
+from headswap_nb.widgets.looks import CHECKING, Looks
 from headswap_nb.widgets.loop import call_on, running_loop
 from headswap_nb.widgets.words import RED, explain_invalid
 
@@ -65,6 +66,7 @@ class BoardController:
         api_base_url: str | None,
         on_change: Callable[[], None],
         on_click: Callable[[], object],
+        preflight: bool = True,
     ) -> None:
         self.views = views
         self.poll, self.journal, self.api_base_url = poll, journal, api_base_url
@@ -83,6 +85,8 @@ class BoardController:
         self._run: asyncio.Task[Any] | None = None
         self._closing: set[asyncio.Task[None]] = set()
         self._home = running_loop()  # the board's loop: clicks may arrive on a subshell's
+        self.looks: Looks | None = Looks(on_result=self._looked) if preflight else None
+        """The pre-flight look at pasted videos (``None``: switched off)."""
         self._wire()
 
     # --- wiring --------------------------------------------------------------------------
@@ -121,6 +125,12 @@ class BoardController:
         v.swap.on_create(g(self._create_clicked))
         v.renderer.on_swap(g(self.open_swap))
         v.renderer.on_save(g(self.save))
+        v.renderer.analyses.on_release = g(lambda entry: self.release([entry.url]))
+        v.renderer.thumbnails = self.thumbnails
+        if self.looks is not None:
+            v.inputs.on_pause(g(self._look))
+            looks = self.looks
+            v.renderer.analyses.preview = lambda entry: looks.preview(entry.url)
 
     # --- client and batch ------------------------------------------------------------------
 
@@ -195,6 +205,8 @@ class BoardController:
         (``board.batch.summary``, its entries) but does nothing more."""
         for job in tuple(self.downloads):
             job.cancel()
+        if self.looks is not None:
+            self.looks.close()
         batch = self.batch
         self._drop_batch()
         self.batch = batch
@@ -242,15 +254,59 @@ class BoardController:
 
     def _analyze(self, parsed: ParsedUrls) -> None:
         held = len(parsed.valid)
-        added = self.submit(parsed.valid)
-        known = held - len(added.valid)
-        if known and not added.valid:
+        added = self._send_looked(parsed.valid)
+        known = held - len(added)
+        if known and not added:
             note = f"All {held} are already on this board: nothing new to send."
         elif known:
-            note = f"{len(added.valid)} new; {known} already on this board."
+            note = f"{len(added)} new; {known} already on this board."
         else:
             note = ""
         self.views.inputs.say(note)
+
+    def _send_looked(self, urls: tuple[str, ...]) -> list[str]:
+        """Add pasted ``urls``: the fine ones to be sent, the others held back with the
+        pre-flight look's reason (those still being looked at, until it ends)."""
+        batch = self.require_batch()
+        batch.concurrency = int(self.views.inputs.concurrency.value)
+        looks = self.looks
+        if looks is None:
+            return list(batch.add(urls).valid)
+        looks.start(urls)
+        groups: dict[str | None, list[str]] = {}
+        for url in urls:
+            groups.setdefault(looks.reason(url), []).append(url)
+        added: list[str] = []
+        for reason, group in groups.items():
+            added += batch.add(group, hold=reason).valid
+        self.start()
+        return added
+
+    def release(self, urls: Iterable[str]) -> None:
+        """Send held-back analyses after all ("Send anyway")."""
+        if self.require_batch().release(urls):
+            self.start()
+
+    def _look(self, parsed: ParsedUrls) -> None:
+        assert self.looks is not None
+        self.looks.start(parsed.valid)
+        self.views.inputs.show_looks(self.looks.line(parsed.valid))
+
+    def _looked(self, url: str, result: object) -> None:
+        looks = self.looks
+        assert looks is not None
+        self.views.inputs.show_looks(looks.line(self.views.inputs.parsed.valid))
+        batch = self.batch
+        entry = None if batch is None else batch.entries_by_url().get(url)
+        waiting = entry is not None and entry.state.value == "held" and entry.error == CHECKING
+        if batch is not None and waiting:
+            reason = looks.reason(url)
+            if reason is None:
+                self.release([url])  # it looks fine: send it now
+            else:
+                batch.hold(url, reason)
+        self.views.renderer.results_stale = True
+        self._on_change()
 
     def _cancel(self, _: Any) -> None:
         self.require_batch().cancel()
@@ -284,11 +340,15 @@ class BoardController:
         self.views.actions.link.value = self.export_csv()
 
     def _refresh_results(self, _: Any) -> None:
-        self.views.results.render(self.require_batch())
+        self.views.results.render(self.require_batch(), thumbnails=self.thumbnails())
+
+    def thumbnails(self) -> dict[str, str]:
+        """URL → thumbnail (data URI) of every video the pre-flight look has seen."""
+        return {} if self.looks is None else self.looks.thumbnails()
 
     def _tab_changed(self, change: Any) -> None:
         if change["new"] == 1 and self.batch is not None:
-            self.views.results.render(self.batch)
+            self.views.results.render(self.batch, thumbnails=self.thumbnails())
 
     def _concurrency(self, change: Any) -> None:
         if self.batch is not None:

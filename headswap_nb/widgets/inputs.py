@@ -9,6 +9,7 @@ from typing import Any
 import ipywidgets as W
 
 from headswap_nb.client.urls import ParsedUrls, parse_urls
+from headswap_nb.widgets.loop import AfterPause
 
 __all__ = ["UrlInput", "check_html"]
 
@@ -41,6 +42,9 @@ class UrlInput(W.VBox):  # type: ignore[misc]
         self.check.add_class("hs-check")
         self.note = W.HTML()
         self.note.add_class("hs-analyze-note")
+        self.looks = W.HTML()
+        """What the pre-flight look found of the pasted videos, or how to enable it."""
+        self.looks.add_class("hs-looks")
         self.concurrency = W.BoundedIntText(
             value=concurrency, min=1, max=256, description="Concurrency",
             style={"description_width": "initial"}, layout=W.Layout(width="auto"),
@@ -49,11 +53,13 @@ class UrlInput(W.VBox):  # type: ignore[misc]
         self.analyze = W.Button(description="Analyze", button_style="primary", icon="play")
         self.analyze.add_class("hs-analyze")
         controls = W.HBox((self.concurrency, self.analyze))
-        super().__init__(children=(self.text, self.check, controls, self.note))
+        super().__init__(children=(self.text, self.check, self.looks, controls, self.note))
         self.add_class("hs-input")
         self.parsed = parse_urls("")
         """The latest check of the textarea."""
         self._on_analyze: list[Callable[[ParsedUrls], object]] = []
+        self._on_pause: list[Callable[[ParsedUrls], object]] = []
+        self._pause = AfterPause(self._paused)
         self.text.observe(self._recheck, names="value")
         self.analyze.on_click(self._clicked)
         self._recheck()
@@ -61,6 +67,18 @@ class UrlInput(W.VBox):  # type: ignore[misc]
     def on_analyze(self, callback: Callable[[ParsedUrls], object]) -> None:
         """Call ``callback(parsed)`` when Analyze is pressed with valid URLs."""
         self._on_analyze.append(callback)
+
+    def on_pause(self, callback: Callable[[ParsedUrls], object]) -> None:
+        """Call ``callback(parsed)`` once typing pauses, with the URLs pasted so far."""
+        self._on_pause.append(callback)
+
+    def show_looks(self, html_text: str) -> None:
+        """Show what the pre-flight look found, under the check (``""`` clears it)."""
+        self.looks.value = html_text
+
+    def _paused(self) -> None:
+        for callback in self._on_pause:
+            callback(self.parsed)
 
     def say(self, note: str) -> None:
         """A line under the check about what Analyze did (``""`` clears it)."""
@@ -74,6 +92,8 @@ class UrlInput(W.VBox):  # type: ignore[misc]
             self.check.value = check_html(self.parsed) if self.text.value.strip() else ""
         self.analyze.disabled = not self.parsed.valid
         self.say("")
+        if change is not None:
+            self._pause.poke()
 
     def _clicked(self, button: Any) -> None:
         if not self.parsed.valid:

@@ -12,7 +12,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-__all__ = ["call_on", "running_loop"]
+__all__ = ["TYPING_PAUSE", "AfterPause", "call_on", "running_loop"]
+
+TYPING_PAUSE = 0.6
+"""Seconds without typing after which what was typed is looked at (checked, fetched)."""
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:
@@ -31,3 +34,31 @@ def call_on(
         fn(*args)
     else:
         home.call_soon_threadsafe(fn, *args)
+
+
+class AfterPause:
+    """Call ``fn()`` once typing pauses: each ``poke()`` restarts a ``pause``-second wait on
+    the running loop (without a loop, as in a script, it calls at once)."""
+
+    def __init__(self, fn: Callable[[], object], *, pause: float = TYPING_PAUSE) -> None:
+        self._fn, self._pause = fn, pause
+        self._pending: asyncio.TimerHandle | None = None
+
+    def poke(self) -> None:
+        """Something was typed: wait for the pause again."""
+        self.cancel()
+        loop = running_loop()
+        if loop is None:
+            self._fn()
+            return
+        self._pending = loop.call_later(self._pause, self._fire)
+
+    def cancel(self) -> None:
+        """Forget a call that has not happened yet."""
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+
+    def _fire(self) -> None:
+        self._pending = None
+        self._fn()

@@ -17,7 +17,7 @@ Whatever was not sent still differs from the widgets, so a later flush sends it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 from headswap_nb.widgets.cells import notice_html
@@ -68,6 +68,8 @@ class BoardRenderer:
         """Set when the Results tab should be rebuilt (the batch finished)."""
         self.saved: dict[int, str] = {}
         """HTML note per task ``ref`` about "Save to file" (set by the controller)."""
+        self.thumbnails: Callable[[], Mapping[str, str]] | None = None
+        """Video URL → thumbnail (data URI), for the Results tab."""
         self.last_task: int | None = None
         """The ``ref`` of the task created last from the panel (its outcome is the notice)."""
         self._results: Changes | None = None
@@ -109,7 +111,9 @@ class BoardRenderer:
         n_hidden = sum(1 for e in entries if e.url in hidden)
         tasks: tuple[JobEntry, ...] = tuple(getattr(batch, "tasks", ()))[-self.task_limit :]
         if self.results_stale:  # slow work first, so that the flush's messages go together
-            self.results_stale, self._results = False, self.results.targets(batch)
+            thumbnails = self.thumbnails() if self.thumbnails is not None else None
+            self.results_stale = False
+            self._results = self.results.targets(batch, thumbnails=thumbnails)
         ready: list[Changes] = []
         due = budget.full or now - self._summary_at >= self.summary_interval
         if due and hasattr(batch, "pace"):  # scans of every job: only when they may be sent

@@ -8,7 +8,7 @@ a DataFrame of thousands of rows is not rebuilt ten times a second.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
@@ -105,7 +105,7 @@ class ResultsPanel(W.VBox):  # type: ignore[misc]
         )
         self.add_class("hs-results")
 
-    def targets(self, batch: Any) -> Changes:
+    def targets(self, batch: Any, *, thumbnails: Mapping[str, str] | None = None) -> Changes:
         """Widget → traits showing ``batch``: the table (``frames.to_dataframe`` +
         ``frames.to_html``), the gallery and the note."""
         from headswap_nb import frames
@@ -121,7 +121,11 @@ class ResultsPanel(W.VBox):  # type: ignore[misc]
         pick = self.swap_pick.value if self.swap_pick.value in urls else None
         table = ""
         if len(frame):
-            table = frames.to_html(frames.readable(frame), columns=RESULT_COLUMNS) + _FULL_FRAME
+            columns = dict(RESULT_COLUMNS)
+            if thumbnails:  # what the pre-flight look saw, first
+                columns = {"thumbnail": "", **columns}
+            readable = frames.readable(frame, thumbnails=thumbnails)
+            table = frames.to_html(readable, columns=columns) + _FULL_FRAME
         return {
             self.table: {"value": table or "<i>No analyses yet.</i>"},
             self.gallery: {"value": gallery_html(batch.entries)},
@@ -133,6 +137,6 @@ class ResultsPanel(W.VBox):  # type: ignore[misc]
             self.tasks_table: {"value": frames.to_html(tasks) if len(tasks) else _NO_TASKS},
         }
 
-    def render(self, batch: Any) -> int:
+    def render(self, batch: Any, *, thumbnails: Mapping[str, str] | None = None) -> int:
         """Rebuild the table and the gallery now; returns the comm messages sent."""
-        return apply(changes(self.targets(batch)))
+        return apply(changes(self.targets(batch, thumbnails=thumbnails)))

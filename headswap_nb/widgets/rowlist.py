@@ -22,15 +22,16 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from headswap_nb.widgets.rows import PARTS, JobRow, Shown
-from headswap_nb.widgets.sync import apply, assign, changes
+from headswap_nb.widgets.rows import PARTS, JobRow, Preview, Shown
+from headswap_nb.widgets.sync import Changes, apply, assign, changes
 
 if TYPE_CHECKING:
     from headswap_nb.jobs import JobEntry
 
 __all__ = ["Budget", "RowList"]
 
-_WHOLE = ("button", "output", "saved")  # a task row's parts that change with its state
+_WHOLE = ("thumb", "button", "output", "saved")
+"""Parts that change with a job's state or news, sent with the whole row."""
 
 
 class Budget:
@@ -67,6 +68,10 @@ class RowList:
         self.box = box
         self.on_action = on_action
         """Called with a row's job when its action button is clicked."""
+        self.on_release: Callable[[JobEntry], Any] | None = None
+        """Called with a held row's job when its "Send anyway" is clicked."""
+        self.preview: Callable[[JobEntry], Preview | None] | None = None
+        """What the pre-flight look found of a job's video (its thumbnail and a line)."""
         self.rows: list[JobRow] = []
         """Every row ever created, in screen order (unused ones have ``key`` None)."""
         self._visible: list[JobEntry] = []
@@ -106,7 +111,8 @@ class RowList:
         for entry in create:
             row = JobRow(
                 entry, on_action=self.on_action, saved=saved.get(entry.ref, ""),
-                shown=self._shown(entry),
+                shown=self._shown(entry), preview=self._preview(entry),
+                on_release=self.on_release,
             )  # fmt: skip
             row.stamps = dict.fromkeys(row.stamps, seq)
             self.rows.append(row)
@@ -141,13 +147,20 @@ class RowList:
         its state, or a task's output or "saved to" note."""
         if not row.shows_state(entry):
             return True
-        if not entry.is_task:
-            return False
-        targets = row.targets(entry, self._saved.get(entry.ref, ""), self._shown(entry))
-        return bool(changes({row.part(p): targets[row.part(p)] for p in _WHOLE}))
+        targets = self._targets(row, entry)
+        return bool(
+            changes({row.part(p): targets[row.part(p)] for p in _WHOLE if row.part(p) in targets})
+        )
 
     def _shown(self, entry: JobEntry) -> Shown | None:
         return None if self._shown_of is None else self._shown_of(entry)
+
+    def _preview(self, entry: JobEntry) -> Preview | None:
+        return None if self.preview is None else self.preview(entry)
+
+    def _targets(self, row: JobRow, entry: JobEntry) -> Changes:
+        saved = self._saved.get(entry.ref, "")
+        return row.targets(entry, saved, self._shown(entry), self._preview(entry))
 
     def send_part(self, part: str, budget: Budget) -> None:
         """One part (``bar`` or ``detail``) of every visible row, oldest-updated first."""
@@ -172,7 +185,7 @@ class RowList:
         extra: int = 0,
     ) -> bool:
         """Send ``parts`` of ``row`` showing ``entry`` if they fit (``extra``: reserved too)."""
-        targets = row.targets(entry, self._saved.get(entry.ref, ""), self._shown(entry))
+        targets = self._targets(row, entry)
         wanted = {row.part(p): targets[row.part(p)] for p in parts if row.part(p) in targets}
         diff = changes(wanted)
         if not (diff or extra) or not budget.fits(len(diff) + extra):

@@ -15,6 +15,7 @@ A new row is built with its entry's content, so creating it sends no update mess
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ __all__ = ["BAR_STYLES", "JobRow", "row_traits"]
 
 BAR_STYLES: dict[str, str] = {
     "pending": "info",
+    "held": "warning",
     "submitting": "info",
     "queued": "info",
     "processing": "",
@@ -51,7 +53,7 @@ _CSS: Mapping[str, Mapping[str, str]] = {
     "task": {"row": "hs-task-row", "url": "hs-task-url", "bar": "hs-task-progress",
              "detail": "hs-task-detail", "button": "hs-swap-save"},
 }  # fmt: skip
-PARTS = ("row", "url", "bar", "detail", "button", "output", "saved")
+PARTS = ("row", "thumb", "url", "bar", "detail", "button", "output", "saved")
 
 
 def _label(entry: JobEntry) -> str:
@@ -64,10 +66,29 @@ def _label(entry: JobEntry) -> str:
 Shown = tuple[float, "float | None"]
 """What a row shows of its job's progress: the value (extrapolated between polls) and the
 seconds left (``Batch.shown``)."""
+Preview = tuple["str | None", "str | None"]
+"""What the pre-flight look found of an analysis' video: a thumbnail (a ``data:`` URI) and
+one line (``"12.0 s · 1920×1080 · 30 fps"``), either unknown."""
+
+
+def preview_html(preview: Preview | None) -> str:
+    """The thumbnail cell of an analysis row (an empty frame while there is none)."""
+    thumb, line = preview if preview is not None else (None, None)
+    title = html.escape(line or "", quote=True)
+    if thumb is not None and thumb.startswith("data:image/"):
+        return (
+            f'<img class="hs-thumb" src="{html.escape(thumb, quote=True)}" alt="first frame" '
+            f'title="{title}" style="width:48px;height:27px;object-fit:cover;border-radius:3px;'
+            'display:block">'
+        )
+    return '<div class="hs-thumb-none" style="width:48px;height:27px"></div>'
 
 
 def row_traits(
-    entry: JobEntry, saved: str = "", shown: Shown | None = None
+    entry: JobEntry,
+    saved: str = "",
+    shown: Shown | None = None,
+    preview: Preview | None = None,
 ) -> dict[str, dict[str, object]]:
     """What each part of ``entry``'s row shows: ``shown`` is its progress and time left
     (default: the last progress the server reported); ``saved``: a task's "saved to" note.
@@ -86,8 +107,10 @@ def row_traits(
             "bar_style": BAR_STYLES.get(state, ""),
             "description": f"{value:.0f}%",
         },
-        "detail": {"value": detail_html(entry, eta=eta)},
+        "detail": {"value": detail_html(entry, eta=eta, about=preview[1] if preview else None)},
     }
+    if not entry.is_task:
+        traits["thumb"] = {"value": preview_html(preview)}
     if entry.is_task:
         done = state == "completed" and bool(entry.output_url)
         traits["button"] = {"display": "" if done else "none"}
@@ -106,10 +129,13 @@ class JobRow(W.VBox):  # type: ignore[misc]
         on_action: Callable[[JobEntry], Any] | None = None,
         saved: str = "",
         shown: Shown | None = None,
+        preview: Preview | None = None,
+        on_release: Callable[[JobEntry], Any] | None = None,
     ) -> None:
         # Everything passed to the constructors travels in the comm-open messages.
-        t, css = row_traits(entry, saved, shown), _CSS[entry.kind]
+        t, css = row_traits(entry, saved, shown, preview), _CSS[entry.kind]
         self.kind = entry.kind
+        self._shown: JobEntry = entry
         self.url = W.Label(
             # The parts give way in turn as the notebook narrows: the URL shrinks first (it
             # is cut in the middle, whole in the tooltip), then the line wraps, so the
@@ -138,9 +164,24 @@ class JobRow(W.VBox):  # type: ignore[misc]
                 description="Swap…", icon="exchange", tooltip="Head swap: map people to faces",
                 layout=W.Layout(width="auto", flex="0 0 auto"), _dom_classes=(css["button"],),
             )  # fmt: skip
+        self.thumb: W.HTML | None = None
+        self.release: W.Button | None = None
+        parts: tuple[Any, ...] = (self.url, self.bar, self.detail, self.button)
+        if not entry.is_task:
+            self.thumb = W.HTML(
+                layout=W.Layout(flex="0 0 auto"), _dom_classes=("hs-thumb-cell",), **t["thumb"]
+            )
+            # Shown by CSS on held rows only (no message when the state changes).
+            self.release = W.Button(
+                description="Send anyway", icon="paper-plane", _dom_classes=("hs-send-anyway",),
+                tooltip="Send this video although the pre-flight look held it back (billed)",
+                layout=W.Layout(width="auto", flex="0 0 auto"),
+            )  # fmt: skip
+            if on_release is not None:
+                self.release.on_click(lambda _: self.key is not None and on_release(self._shown))
+            parts = (self.thumb, *parts, self.release)
         line = W.HBox(
-            (self.url, self.bar, self.detail, self.button),
-            layout=W.Layout(align_items="center", width="100%", flex_flow="row wrap"),
+            parts, layout=W.Layout(align_items="center", width="100%", flex_flow="row wrap")
         )
         self.output: W.HTML | None = None
         self.saved: W.HTML | None = None
@@ -160,7 +201,6 @@ class JobRow(W.VBox):  # type: ignore[misc]
         """The URL of the job this row shows; ``None`` while unused."""
         self.stamps = dict.fromkeys(PARTS, 0)
         """Part → the render sequence number that last updated it (for round-robin)."""
-        self._shown = entry
         if on_action is not None:
             self.button.on_click(lambda _: self.key is not None and on_action(self._shown))
 
@@ -171,9 +211,15 @@ class JobRow(W.VBox):  # type: ignore[misc]
         if entry is not None:
             self._shown = entry
 
-    def targets(self, entry: JobEntry, saved: str = "", shown: Shown | None = None) -> Changes:
+    def targets(
+        self,
+        entry: JobEntry,
+        saved: str = "",
+        shown: Shown | None = None,
+        preview: Preview | None = None,
+    ) -> Changes:
         """Widget → traits that show ``entry`` (pass to ``sync.changes``)."""
-        traits = row_traits(entry, saved, shown)
+        traits = row_traits(entry, saved, shown, preview)
         return {self.part(name): part for name, part in traits.items()}
 
     def shows_state(self, entry: JobEntry) -> bool:

@@ -16,6 +16,8 @@ __all__ = ["STYLE_HTML", "style_widget"]
 STYLE_HTML = (
     "<style>.hs-row .hs-swap-open{visibility:hidden}"
     ".hs-row.hs-row-completed .hs-swap-open{visibility:visible}"
+    ".hs-row .hs-send-anyway{display:none}"
+    ".hs-row.hs-row-held .hs-send-anyway{display:inline-flex}"
     # Between two updates of a bar's value the browser slides it there: with updates a
     # fraction of a second apart, the bar moves smoothly instead of stepping.
     ".hs-board .progress-bar{transition:width .45s linear}"

@@ -10,7 +10,6 @@ their preview; the face shows as a thumbnail once the URL is a valid http(s) URL
 
 from __future__ import annotations
 
-import asyncio
 import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as W
 
 from headswap_nb.client.urls import video_url_problem
+from headswap_nb.widgets.loop import AfterPause
 from headswap_nb.widgets.present import is_web_url, short_url
 from headswap_nb.widgets.words import MAX_PEOPLE, RED
 
@@ -25,10 +25,7 @@ if TYPE_CHECKING:
     from headswap_nb.jobs import JobEntry
     from headswap_nb.models import Person
 
-__all__ = ["TYPING_PAUSE", "PersonCard", "SwapPanel", "error_html"]
-
-TYPING_PAUSE = 0.6
-"""Seconds without typing after which a face URL is checked and its thumbnail loaded."""
+__all__ = ["PersonCard", "SwapPanel", "error_html"]
 
 
 def error_html(message: str | None) -> str:
@@ -69,29 +66,19 @@ class PersonCard(W.VBox):  # type: ignore[misc]
             layout=W.Layout(margin="0 12px 12px 0", width="240px"),
             _dom_classes=("hs-swap-person",),
         )
-        self._pending: asyncio.TimerHandle | None = None
-        self.face.observe(self._typed, names="value")
+        # Checked (and its thumbnail loaded) once typing pauses: an image request per key
+        # stroke, or "must start with http://" while "htt" is being typed, helps nobody.
+        self._pause = AfterPause(self.recheck)
+        self.face.observe(lambda _: self._pause.poke(), names="value")
 
     @property
     def url(self) -> str:
         """The face URL entered (surrounding blanks removed), or ``""``."""
         return str(self.face.value).strip()
 
-    def _typed(self, change: Any = None) -> None:
-        # Check (and load the thumbnail) once typing pauses: an image request per key
-        # stroke, or "must start with http://" while "htt" is being typed, helps nobody.
-        if self._pending is not None:
-            self._pending.cancel()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.recheck()  # no loop to wait on (a script): check now
-            return
-        self._pending = loop.call_later(TYPING_PAUSE, self.recheck)
-
     def recheck(self, change: Any = None) -> None:
         """Check the face URL again: its thumbnail, or what is wrong with it."""
-        self._pending = None
+        self._pause.cancel()
         url = self.url
         problem = video_url_problem(url) if url else None
         thumb = ""
