@@ -147,6 +147,8 @@ def _notebook_root(tmp: Path) -> Path:
     root.mkdir()
     for nb in NOTEBOOKS.glob("*.ipynb"):
         shutil.copy(nb, root / nb.name)
+    for nb in (REPO_ROOT / "notebooks").glob("*.ipynb"):  # the user's notebooks, as shipped
+        shutil.copy(nb, root / nb.name)
     return root
 
 

@@ -164,6 +164,33 @@ def test_rows_keep_their_parts_inside_the_board(lab_notebook: Any, width: int) -
     assert lines <= 2, lines
 
 
+def test_the_stakeholder_demo_shows_thumbnails_and_holds_back_the_long_clip(
+    lab_notebook: Any,
+) -> None:
+    """make demo's app as a person meets it: the sample videos are looked at before
+    anything is sent (thumbnails on the rows); the 25 s one is held back with its reason."""
+    from playwright.sync_api import expect
+
+    pytest.importorskip("av")
+    page = lab_notebook("03-stakeholder-demo.ipynb")
+    expect(page.locator(".hs-board")).to_be_visible(timeout=60_000)
+    expect(page.locator(".hs-looks-summary")).to_contain_text("looked at 4 of 4", timeout=30_000)
+    expect(page.locator(".hs-looks-held")).to_contain_text("25.0 s long: the API accepts 3–20 s")
+    page.locator("button.hs-analyze").click()
+    expect(page.locator(".hs-row")).to_have_count(4, timeout=15_000)
+    expect(page.locator(".hs-row-held")).to_have_count(1, timeout=15_000)
+    expect(page.locator(".hs-row-held .hs-detail")).to_contain_text("25.0 s long")
+    expect(page.locator(".hs-row-held button.hs-send-anyway")).to_be_visible()
+    page.wait_for_function(
+        "() => { const imgs = [...document.querySelectorAll('.hs-row img.hs-thumb')];"
+        " return imgs.length === 4 && imgs.every(i => i.complete && i.naturalWidth > 0); }",
+        timeout=30_000,
+    )
+    expect(page.locator(".hs-row .hs-about").first).to_contain_text("160×90 · 10 fps")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(".hs-board").screenshot(path=str(ARTIFACTS / "board-thumbnails.png"))
+
+
 def test_board_in_voila(voila_server: Any, page: Any) -> None:
     from playwright.sync_api import expect
 

@@ -154,6 +154,8 @@ class Engine:
             if entry.is_task:
                 continue
             total += 1
+            if entry.state is EntryState.HELD:
+                continue  # waits for the user, not for the server: no work, no progress
             if entry.state is EntryState.PENDING:
                 pending += 1
             elif entry.state.is_active:

@@ -32,6 +32,7 @@ TERMINAL_STATES = frozenset({"completed", "failed", "error", "unknown", "cancell
 BADGE_COLOURS = {
     "pending": "#90a4ae",
     "held": "#f57c00",
+    "held back": "#f57c00",
     "submitting": "#4fc3f7",
     "queued": "#29b6f6",
     "processing": "#1e88e5",

@@ -26,6 +26,7 @@ def summary_counts(summary: BatchSummary) -> list[tuple[str, int]]:
         ("processing", summary.processing),
         ("completed", summary.completed),
         ("failed", summary.failed + summary.errors),
+        ("held back", summary.held),
         ("unknown", summary.unknown),
         ("cancelled", summary.cancelled),
     ]
@@ -65,7 +66,7 @@ class SummaryBar(W.VBox):  # type: ignore[misc]
         for label, count in summary_counts(summary):
             colour = BADGE_COLOURS.get(label, "inherit")
             cells.append(
-                f'<span class="hs-count hs-count-{label}" style="margin-right:.8em">'
+                f'<span class="hs-count hs-count-{label.replace(" ", "-")}" style="margin-right:.8em">'
                 f'<b style="color:{colour}">{count}</b> {label}</span>'
             )
         style = ""
