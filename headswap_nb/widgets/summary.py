@@ -65,8 +65,9 @@ class SummaryBar(W.VBox):  # type: ignore[misc]
         cells = []
         for label, count in summary_counts(summary):
             colour = BADGE_COLOURS.get(label, "inherit")
+            css = label.replace(" ", "-")
             cells.append(
-                f'<span class="hs-count hs-count-{label.replace(" ", "-")}" style="margin-right:.8em">'
+                f'<span class="hs-count hs-count-{css}" style="margin-right:.8em">'
                 f'<b style="color:{colour}">{count}</b> {label}</span>'
             )
         style = ""
