@@ -156,6 +156,13 @@ class Batch:
         return self._engine.pace()
 
     @property
+    def problem(self) -> str | None:
+        """Why this batch stopped sending, if it did: its journal file was deleted or
+        replaced while in use. What was already sent is still followed; nothing new is
+        sent, so that nothing is paid for without a record of it."""
+        return self._engine.problem
+
+    @property
     def journal(self) -> Journal | None:
         """The journal this batch writes to, if any."""
         return self._journal

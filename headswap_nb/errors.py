@@ -203,12 +203,15 @@ class JournalError(HeadswapError, OSError):
     busy timeout, disk full, read-only, or not a journal. ``path`` is the file.
 
     A ``Batch`` does not stop for it: it keeps tracking in memory, logs the failure and
-    writes an analysis or task id again at the next poll until the write succeeds.
+    writes an analysis or task id again at the next poll until the write succeeds — unless
+    the file itself was deleted or replaced (``lost``): then it sends nothing more.
     """
 
-    def __init__(self, message: str, *, path: str) -> None:
+    def __init__(self, message: str, *, path: str, lost: bool = False) -> None:
         super().__init__(message)
         self.path = path
+        self.lost = lost
+        """True when the file itself is gone or was replaced: the batch stops sending."""
 
 
 class JobFailedError(HeadswapError):

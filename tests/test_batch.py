@@ -506,7 +506,7 @@ def test_no_submit_without_its_journal_intent(
     summary = batch.run_sync()
     entry = batch.entry(url)
     assert (summary.errors, entry.state) == (1, EntryState.ERROR)
-    assert "not submitted: could not write to the journal" in (entry.error or "")
+    assert "not sent: could not write to the journal" in (entry.error or "")
     assert fake_client.submissions == {}  # the intent must be durable before a billed POST
     assert batch.retry_failed() == [url]  # nothing was sent, so a retry is safe
     assert batch.run_sync().completed == 1 and fake_client.submissions[url] == 1

@@ -423,3 +423,28 @@ def test_a_board_on_the_same_journal_shows_and_resumes_everything(
     run_with_client(body, shared_sim)
     submissions = shared_sim.stats()["submissions_per_url"]
     assert [submissions[url] for url in urls] == [1, 1, 1]
+
+
+def test_a_board_whose_journal_is_deleted_says_that_nothing_more_is_sent(
+    shared_sim: Any, tmp_path: Path
+) -> None:
+    journal = tmp_path / "lost.sqlite"
+    urls = [f"https://example.com/lost-{i}.mp4?duration=5&queue=1&time=6" for i in range(12)]
+
+    async def body(client: Any) -> None:
+        board = AnalysisBoard(client=client, poll=fast_poll(), journal=journal, concurrency=1)
+        try:
+            board.submit(urls)
+            await until(lambda: any(e.analysis_id for e in board.batch.entries))
+            journal.unlink()
+            await until(lambda: board.batch.summary.done, 30)
+            await until(lambda: "nothing more is sent" in board.summary.problem.value)
+            assert "was deleted while in use" in board.summary.problem.value
+            unsent = [e for e in board.batch.entries if not e.analysis_id]
+            assert unsent and all(e.state.value == "error" for e in unsent)
+            assert all("not sent" in (e.error or "") for e in unsent)  # each row says why
+            assert board.batch.retry_failed() == []  # and no retry sends them behind it
+        finally:
+            board.close()
+
+    run_with_client(body, shared_sim)

@@ -18,6 +18,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,7 @@ from headswap_nb.jobs.ledger import Ledger
 from headswap_nb.jobs.pace import Pace, Throughput
 from headswap_nb.jobs.rows import JournalRow
 from headswap_nb.jobs.scheduler import Scheduler, Step
-from headswap_nb.jobs.states import EntryState
+from headswap_nb.jobs.states import EntryState, id_problem
 from headswap_nb.jobs.summary import BatchSummary, Tally
 from headswap_nb.jobs.timing import PollClock, poll_trouble
 from headswap_nb.jobs.transitions import (
@@ -95,7 +96,7 @@ class Engine:
         """The client every call goes through (made from the environment if ``None``)."""
         self.owns_client = client is None
         self.policy = poll
-        self.ledger = Ledger(journal)
+        self.ledger = Ledger(journal, on_lost=self._stop_sending)
         """The journal side of every job (``None`` journal: all writes are no-ops)."""
         self.hub = EventHub()
         if on_event is not None:
@@ -110,6 +111,8 @@ class Engine:
         self._waiters: dict[int, asyncio.Future[Analysis | Task]] = {}
         self._refs = itertools.count(1)
         self._throughput = Throughput()
+        self.problem: str | None = None
+        """Why the batch stopped sending (its journal was deleted or replaced), if it did."""
 
     # --- views -----------------------------------------------------------------------------
 
@@ -194,6 +197,10 @@ class Engine:
             self._tally.replace(None, entry)
         if entry.state is EntryState.PENDING:
             self._queue(entry.ref)
+        elif self.ledger.claimed_elsewhere(row):  # not dead mid-submit: still being sent
+            self._emit("added", entry)
+            self._adopt(entry.ref)
+            return self._entries[entry.ref]
         elif entry.state.is_active:
             self._schedule_poll(entry.ref, 0.0)
         self._emit("added", entry)
@@ -238,7 +245,9 @@ class Engine:
 
     def release(self, refs: Iterable[int]) -> list[JobEntry]:
         """Let these held jobs go (the user chose "Send anyway"); returns them."""
-        released = []
+        released: list[JobEntry] = []
+        if self.problem is not None:  # nothing more is sent (the journal is gone)
+            return released
         for ref in refs:
             new, event = on_release(self._entries[ref])
             if event is not None:
@@ -256,7 +265,8 @@ class Engine:
         for ref in refs:
             entry = self._entries[ref]
             plan = retry_plan(entry, include_refused=include_refused)
-            if plan == "poll" or (plan == "send" and (entry.request or not entry.is_task)):
+            sendable = self.problem is None and (entry.request or not entry.is_task)
+            if plan == "poll" or (plan == "send" and sendable):
                 out.append(entry)
         return out
 
@@ -271,7 +281,9 @@ class Engine:
                 new, event = on_repoll(entry)
                 self._schedule_poll(ref, 0.0)
             elif plan == "send" and (entry.request is not None or not entry.is_task):
-                if not self.ledger.settle(ref):  # the failed job must be on record first
+                # Nothing is sent once the journal is gone; the failed job must be on
+                # record first.
+                if self.problem is not None or not self.ledger.settle(ref):
                     continue
                 new, event = on_resend(entry)
                 self._queue(ref)
@@ -347,21 +359,29 @@ class Engine:
         # Still pending when its turn came? (It may have been cancelled meanwhile.)
         if self._entries[ref].state is not EntryState.PENDING:
             return None
+        if self.problem is not None:  # the journal is gone: this one is not sent, and says so
+            entry = on_submitting(self._entries[ref])
+            self._set(entry, None)
+            message = f"not sent: {self.problem}"
+            self._fail(ref, message, code=None, unknown=False, cause=RuntimeError(message))
+            return None
         return self._submit(ref)
 
     async def _submit(self, ref: int) -> None:
+        try:
+            claimed = self.ledger.claim(ref)  # before anything is sent (or shown as sent)
+        except JournalError as exc:  # nothing was sent: safe to send later (unless the file
+            entry = on_submitting(self._entries[ref])  # is gone: the ledger stopped sending)
+            self._set(entry, None)
+            self._fail(ref, f"not sent: {exc}", code=None, unknown=False, cause=exc)
+            return
         entry = on_submitting(self._entries[ref])
         self._set(entry, None)
-        if not entry.is_task:
-            self._throughput.started(_now())
-        try:
-            claimed = self.ledger.claim(ref)
-        except JournalError as exc:  # nothing was sent: safe to send later
-            self._fail(ref, f"not submitted: {exc}", code=None, unknown=False, cause=exc)
-            return
         if not claimed:  # another process sharing the journal owns it (or it has an id)
             self._adopt(ref)
             return
+        if not entry.is_task:
+            self._throughput.started(_now())
         try:
             record = await kind_of(entry).submit(self._client(), entry)
         except asyncio.CancelledError:
@@ -383,8 +403,18 @@ class Engine:
             self._answered(ref, record)
 
     def _answered(self, ref: int, record: Analysis | Task) -> None:
-        self.ledger.submitted(ref, record)
+        self.ledger.submitted(ref, record)  # the id exactly as the API returned it
         new, event = on_submitted(self._entries[ref], record, now())
+        problem = id_problem(record.id)
+        if problem is not None:  # sent, maybe billed, but it cannot be followed by this id
+            message = (
+                f"the API answered with the id {record.id!r}, which {problem}: the {new.kind} "
+                "was sent and may exist (and be billed), but it cannot be followed. Check the "
+                "account before sending it again."
+            )
+            self._set(*on_error(new, message, code=None, unknown=True, now=now()))
+            self._resolve(ref, SubmissionUnknownError(message, video_url=new.url))
+            return
         self._set(new, event)
         self._resolve(ref, record)
         if ref in self._cancel_requested:
@@ -402,19 +432,41 @@ class Engine:
         self._resolve(ref, cause)
 
     def _adopt(self, ref: int) -> None:
-        """Show what the journal says of a job another process (or run) has claimed."""
+        """Show what the journal says of a job another process (or run) has claimed.
+
+        One still being sent by another live process is left to it: the entry waits
+        (``submitting``, saying so) and looks at the journal again until that process wrote
+        the id — then it is followed like any other — or its claim ran out (the process
+        died mid-submit: needs attention, never sent again)."""
         entry = self._entries[ref]
         try:
-            restored = self.ledger.reread(ref, entry)
+            found = self.ledger.reread(ref, entry)
         except JournalError as exc:  # journaled as sent, but unreadable now: do not resend
             message = f"the journal has it as submitted, but cannot be read: {exc}"
             self._set(*on_error(entry, message, code=None, unknown=True, now=now()))
+            return
+        restored, elsewhere = found
+        if elsewhere is not None:  # another live process is sending it: leave it to it
+            waiting = replace(entry, state=EntryState.SUBMITTING, error=elsewhere.message)
+            self._set(waiting, None if entry.state is EntryState.SUBMITTING else "submitted")
+            self.sched.schedule(ref, elsewhere.recheck, lambda: self._recheck(ref))
             return
         event = "unknown" if restored.state is EntryState.UNKNOWN else "submitted"
         self._set(restored, event)
         self._resolve(ref, RuntimeError(restored.error or "sent by another process"))
         if restored.state.is_active:
             self._schedule_poll(ref, 0.0)
+
+    async def _recheck(self, ref: int) -> None:
+        if self._entries[ref].state is EntryState.SUBMITTING:  # (not cancelled meanwhile)
+            self._adopt(ref)
+
+    def _stop_sending(self, reason: str) -> None:
+        """The journal is gone: send nothing more (what runs is still followed)."""
+        if self.problem is None:
+            logger.error("%s", reason)
+            self.problem = reason
+            self.hub.emit(BatchEvent("stopped", None, self._tally.summary()))
 
     def _resolve(self, ref: int, outcome: Analysis | Task | BaseException) -> None:
         future = self._waiters.pop(ref, None)
@@ -442,8 +494,14 @@ class Engine:
                 self._set(*on_error(entry, str(exc), code=code, unknown=False, now=now()))
                 self.ledger.state(ref, "error", str(exc))
             return
-        self._failures.pop(ref, None)
         entry = self._entries[ref]
+        if record.id != entry.job_id:  # another job's answer: never follow it instead
+            self._poll_failed(ref, ProtocolError(
+                f"the answer for {entry.job_id} carried the id {record.id!r} of another job; "
+                "it was ignored, and this one is polled again"
+            ))  # fmt: skip
+            return
+        self._failures.pop(ref, None)
         if not entry.state.is_active:  # cancelled while the GET was in flight
             return
         new, event = on_record(entry, record, now())

@@ -25,13 +25,17 @@ as needing attention, named by file and row, so one bad row never blocks a resum
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import secrets
+import socket
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from headswap_nb.errors import JournalError
 from headswap_nb.jobs.entry import ANALYSIS, TASK
 from headswap_nb.jobs.rows import JournalRow, read_rows
 from headswap_nb.jobs.schema import set_up
@@ -43,8 +47,12 @@ __all__ = ["Journal", "JournalRow"]
 
 _COLUMNS = (
     "id, kind, url, request, state, job_id, error, error_code, attempts, added_at, "
-    "claimed_at, submitted_at, finished_at"
+    "claimed_at, submitted_at, finished_at, owner, lease_until"
 )
+LEASE_SECONDS = 300.0
+"""How long a claim is its process's alone: far longer than any submit takes (the client's
+deadline), so that a live process is never second-guessed; after it, the claim's process is
+taken to have died mid-submit, and others see it as needing attention."""
 
 
 class Journal:
@@ -52,6 +60,8 @@ class Journal:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         where = os.fspath(path)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        """Who this journal's claims are from (host, process, and this opening)."""
         self._store = Store(
             path,
             setup=lambda conn: set_up(conn, where),
@@ -73,7 +83,22 @@ class Journal:
         self.close()
 
     def close(self) -> None:
-        """Close the file (idempotent); it stays readable by anyone."""
+        """Close the file (idempotent); it stays readable by anyone.
+
+        Claims of this opening still without an id give up their lease first: nobody here
+        is sending them any more, so another process sees them at once for what they are
+        (may have been sent: needs attention) instead of waiting for the lease to run out."""
+        if not self._store.closed:
+            # Gone, locked or read-only: then the lease runs out by itself.
+            with contextlib.suppress(JournalError):
+                self._store.write(
+                    lambda c: c.execute(
+                        "UPDATE jobs SET lease_until = NULL WHERE owner = ? "
+                        "AND state = 'submitting' AND job_id IS NULL",
+                        (self.owner,),
+                    ),
+                    durable=False,
+                )
         self._store.close()
 
     # --- writes -------------------------------------------------------------------------
@@ -139,8 +164,9 @@ class Journal:
             cursor = c.execute(
                 "UPDATE jobs SET state = 'submitting', job_id = NULL, error = NULL, "
                 "error_code = NULL, attempts = attempts + 1, claimed_at = ?, submitted_at = NULL, "
-                "finished_at = NULL, updated_at = ? WHERE id = ? AND may_send_again(state, job_id)",
-                (now, now, row),
+                "finished_at = NULL, updated_at = ?, owner = ?, lease_until = ? "
+                "WHERE id = ? AND may_send_again(state, job_id)",
+                (now, now, self.owner, now + LEASE_SECONDS, row),
             )
             return cursor.rowcount == 1
 
@@ -217,6 +243,11 @@ class Journal:
         if wanted is not None:
             rows = [r for r in rows if r.url in wanted]
         return rows
+
+    def row(self, row: int) -> JournalRow | None:
+        """What the journal holds now for job ``row`` (another process may have changed it)."""
+        found = self._read(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (row,))
+        return found[0] if found else None
 
     def records(self) -> list[JournalRow]:
         """Every analysis, oldest first (``frames.to_dataframe(journal)`` reads these)."""

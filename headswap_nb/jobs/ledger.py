@@ -15,7 +15,11 @@ more than the others and are never dropped:
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from headswap_nb.errors import JournalError
@@ -27,7 +31,17 @@ from headswap_nb.models import Analysis, Task
 if TYPE_CHECKING:
     from headswap_nb.jobs.journal import Journal
 
-__all__ = ["Ledger"]
+__all__ = ["Elsewhere", "Ledger"]
+
+
+@dataclass(frozen=True, slots=True)
+class Elsewhere:
+    """A job another live process is sending: what to show, and when to look again."""
+
+    message: str
+    recheck: float
+    """Seconds until the journal is read again."""
+
 
 logger = logging.getLogger("headswap_nb.batch")
 
@@ -35,11 +49,17 @@ logger = logging.getLogger("headswap_nb.batch")
 class Ledger:
     """Journal writes of one batch's jobs, by their batch-local ``ref``."""
 
-    def __init__(self, journal: Journal | None) -> None:
+    def __init__(
+        self, journal: Journal | None, *, on_lost: Callable[[str], object] = lambda _: None
+    ) -> None:
         self.journal = journal
         """The journal, or ``None``: then every write is a no-op and every claim succeeds."""
         self._rows: dict[int, int] = {}  # ref -> journal row
         self._owed: dict[int, Analysis | Task] = {}  # ref -> newest record; its id is owed
+        self.lost: JournalError | None = None
+        """Why the journal file is gone (deleted or replaced), once a write found out: then
+        nothing more is written (it would land nowhere) and every claim is refused."""
+        self._on_lost = on_lost
 
     def track(self, ref: int, row: JournalRow | None) -> None:
         """Job ``ref`` lives on journal row ``row`` (``None`` without a journal)."""
@@ -56,7 +76,14 @@ class Ledger:
         row = self._rows.get(ref)
         if self.journal is None or row is None:
             return True
-        return self.journal.claim(row)
+        if self.lost is not None:
+            raise self.lost
+        try:
+            return self.journal.claim(row)
+        except JournalError as exc:
+            if exc.lost:
+                self._lose(exc)
+            raise
 
     def submitted(self, ref: int, record: Analysis | Task) -> None:
         """The submit of ``ref`` answered with ``record``: its id is owed until written."""
@@ -114,25 +141,79 @@ class Ledger:
                     _job(record),
                 )
 
-    def reread(self, ref: int, entry: JobEntry) -> JobEntry:
-        """``entry`` as the journal now has it (a claim refused: someone else sent it)."""
+    def claimed_elsewhere(self, row: JournalRow | None) -> bool:
+        """True when ``row`` is being sent right now by another process sharing the journal
+        (its lease runs, and the process is alive as far as this machine can tell)."""
+        return (
+            self.journal is not None
+            and row is not None
+            and row.claimed_by_another(self.journal.owner, time.time())
+            and _alive(row.owner)
+        )
+
+    def reread(self, ref: int, entry: JobEntry) -> tuple[JobEntry, Elsewhere | None]:
+        """``entry`` as the journal now has it (a claim refused: someone else sent it), and,
+        while another live process is still sending it, what to show and when to look
+        again."""
         row = self._rows.get(ref)
         if self.journal is None or row is None:
-            return entry
-        found = next(
-            (r for r in self.journal.rows(entry.kind, urls=[entry.url]) if r.row == row), None
-        )
-        return entry if found is None else restore(found, ref)
+            return entry, None
+        found = self.journal.row(row)
+        if found is None:
+            return entry, None
+        now = time.time()
+        if self.claimed_elsewhere(found):
+            left = (found.lease_until or now) - now
+            message = f"being sent by another process sharing the journal ({found.owner})"
+            return entry, Elsewhere(message, recheck=min(2.0, max(0.2, left)))
+        restored = restore(found, ref)
+        if found.job_id is None and found.state == "submitting":  # its process died mid-submit
+            gone = (
+                f"claimed by another process ({found.owner}) that stopped before the answer: "
+                "it may have been sent (and billed). Check the account before sending it again."
+            )
+            restored = replace(restored, error=gone)
+            what = f"the claim of job {ref}"
+            self._write(what, lambda j: j.set_state(row, "unknown", error=gone))
+        return restored, None
+
+    def _lose(self, exc: JournalError) -> None:
+        if self.lost is None:
+            self.lost = exc
+            self._on_lost(str(exc))
 
     def _write(self, what: str, write: Callable[[Journal], object]) -> bool:
         if self.journal is None:
             return True
+        if self.lost is not None:  # said once already; every write would fail the same way
+            return False
         try:
             write(self.journal)
         except JournalError as exc:
-            logger.error("%s was not journaled; the batch goes on in memory: %s", what, exc)
+            if exc.lost:
+                logger.error("%s was not journaled, nor will anything be", what)
+                self._lose(exc)
+            else:
+                logger.error("%s was not journaled; the batch goes on in memory: %s", what, exc)
             return False
         return True
+
+
+def _alive(owner: str | None) -> bool:
+    """False when ``owner`` (``host:pid:opening``, see ``Journal.owner``) names a process
+    of this machine that no longer exists: a kernel killed mid-submit is known dead at once,
+    not after its lease. Another machine's process is taken as alive (its lease decides)."""
+    host, _, rest = (owner or "").partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but belongs to someone else
+        return True
+    return True
 
 
 def _job(record: Analysis | Task) -> str:

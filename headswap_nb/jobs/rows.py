@@ -57,6 +57,21 @@ class JournalRow:
     finished_at: datetime | None
     damage: str | None = None
     """Why this row could not be read in full (file and row named), if it could not."""
+    owner: str | None = None
+    """Which process (and journal opening) made the latest claim."""
+    lease_until: float | None = None
+    """Until when (epoch seconds) that claim is its owner's alone."""
+
+    def claimed_by_another(self, owner: str, now: float) -> bool:
+        """True while another live process (not ``owner``) is sending this job: it claimed
+        it, has not written the id yet, and its lease has not run out."""
+        return (
+            self.job_id is None
+            and self.state == "submitting"
+            and self.owner != owner
+            and self.lease_until is not None
+            and self.lease_until > now
+        )
 
     @property
     def analysis(self) -> Analysis | None:
@@ -113,7 +128,8 @@ def read_rows(
     """``JournalRow`` of each ``jobs`` row (columns as ``journal._COLUMNS``), with its latest
     raw record from ``latest`` ((kind, job_id) → JSON text)."""
     out = []
-    for rid, kind, url, request, state, job_id, error, code, attempts, *times in rows:
+    for rid, kind, url, request, state, job_id, error, code, attempts, *rest in rows:
+        times, owner, lease = rest[:4], rest[4], rest[5]
         damage = []
         url, job_id = _text(url) or "", _text(job_id) or None
         if kind not in (ANALYSIS, TASK) or not url:
@@ -151,6 +167,8 @@ def read_rows(
                     if damage
                     else None
                 ),
+                owner=_text(owner),
+                lease_until=lease if isinstance(lease, (int, float)) else None,
             )
         )
     return out

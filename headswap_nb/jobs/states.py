@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from headswap_nb.models import Analysis, Task
 
-__all__ = ["ACTIVE", "TERMINAL", "EntryState", "may_send_again", "state_for_record"]
+__all__ = [
+    "ACTIVE",
+    "TERMINAL",
+    "EntryState",
+    "id_problem",
+    "may_send_again",
+    "state_for_record",
+]
 
 
 class EntryState(enum.Enum):
@@ -99,3 +106,14 @@ def may_send_again(state: str, job_id: str | None) -> bool:
     again would pay twice.
     """
     return state == "failed" or (job_id is None and state in _NEVER_LEFT)
+
+
+def id_problem(job_id: str) -> str | None:
+    """What makes ``job_id`` unusable to follow a job by (``None``: nothing): the detail
+    endpoints take exactly the ``_id`` returned, and one that is empty or holds white
+    space cannot be sent back as a query value unchanged."""
+    if not job_id:
+        return "is empty"
+    if any(ch.isspace() for ch in job_id):
+        return "contains white space"
+    return None

@@ -8,6 +8,11 @@ status records use ``NORMAL``, which survives any process crash (``journal`` exp
 
 Every SQLite failure (locked past the busy timeout, disk full, read-only, not a database)
 surfaces as ``JournalError`` naming the file, never as a bare ``sqlite3`` exception.
+
+A journal deleted or replaced while open (``rm``, a sync tool, another program writing a new
+file in its place) would go on working on the old, unlinked inode: every write would succeed
+and land nowhere anyone can read. So each write first checks that the path still names the
+very file that was opened, and refuses (``JournalError``, ``lost=True``) when it does not.
 """
 
 from __future__ import annotations
@@ -27,6 +32,15 @@ __all__ = ["Store", "as_datetime"]
 
 _T = TypeVar("_T")
 _BUSY_TIMEOUT_MS = 30_000
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path`` now; ``None`` when there is none."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def as_datetime(value: object) -> datetime | None:
@@ -75,6 +89,7 @@ class Store:
                 conn.close()
                 raise
             self._conn = conn
+            self._identity = _identity(self.path)
         try:
             self.write(setup, durable=True)
         except JournalError:  # e.g. a file with tables of other shapes: not a journal of ours
@@ -98,6 +113,7 @@ class Store:
         """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction; rolled back if it raises."""
         with self._lock, self._failing_as("write to"):
             conn = self._connection()
+            self._check_identity()
             self._set_synchronous(conn, "FULL" if durable else "NORMAL")
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -114,6 +130,18 @@ class Store:
         """Run ``work`` on the connection (plain reads; each statement sees a committed state)."""
         with self._reading() as conn:
             return work(conn)
+
+    def _check_identity(self) -> None:
+        now = _identity(self.path)
+        if now != self._identity:
+            what = "deleted" if now is None else "replaced by another file"
+            raise JournalError(
+                f"the journal {str(self.path)!r} was {what} while in use: nothing more is "
+                "sent, so that nothing is paid for without its record. Put the file back (or "
+                "resume from a copy) and run again.",
+                path=str(self.path),
+                lost=True,
+            )
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:

@@ -243,6 +243,8 @@ class BoardController:
     def _on_event(self, event: BatchEvent) -> None:
         if event.kind == "done":
             self.views.renderer.results_stale = True
+        elif event.kind == "stopped" and self.batch is not None and self.batch.problem:
+            self.views.summary.show_problem(self.batch.problem)
         self._on_change()
 
     def _run_finished(self, task: asyncio.Task[Any]) -> None:
@@ -270,12 +272,13 @@ class BoardController:
         batch = self.require_batch()
         batch.concurrency = int(self.views.inputs.concurrency.value)
         looks = self.looks
-        if looks is None:
-            return list(batch.add(urls).valid)
-        looks.start(urls)
         groups: dict[str | None, list[str]] = {}
-        for url in urls:
-            groups.setdefault(looks.reason(url), []).append(url)
+        if looks is None:
+            groups[None] = list(urls)
+        else:
+            looks.start(urls)
+            for url in urls:
+                groups.setdefault(looks.reason(url), []).append(url)
         added: list[str] = []
         for reason, group in groups.items():
             added += batch.add(group, hold=reason).valid
