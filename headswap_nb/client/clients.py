@@ -1,15 +1,15 @@
 """``Client`` and ``AsyncClient``: thin I/O shells over the generators in ``operations``.
 
-Each shell only performs effects (``effects`` docstring): an HTTP call, a sleep, an
-``on_update`` callback. Every public method is one line that builds a flow and runs it, so
-the two classes differ only by ``await``; their shared configuration is ``_ClientBase``.
+Each shell only performs effects (``effects`` docstring): an HTTP call within its total
+deadline (``exchange``), a sleep, an ``on_update`` callback, taking or giving back a lock.
+Every public method is one line that builds a flow and runs it, so the two classes differ
+only by ``await``; their shared configuration is ``base.ClientBase``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -18,106 +18,30 @@ from typing import Any, TypeVar
 
 import httpx
 
-from headswap_nb._version import __version__
 from headswap_nb.client import operations
-from headswap_nb.client.config import resolve_base_url, resolve_credential
-from headswap_nb.client.effects import Effect, Failure, Flow, Notify, Reply, Send, Sleep
-from headswap_nb.client.session import Session
-from headswap_nb.errors import ConfigurationError
+from headswap_nb.client.base import ClientBase, OnUpdate
+from headswap_nb.client.deadline import DEFAULT_TIMEOUT, RETRY_AFTER_CAP
+from headswap_nb.client.effects import Acquire, Effect, Flow, Notify, Release, Send, Sleep
+from headswap_nb.client.exchange import LoopLocks, ThreadLocks, send_async, send_blocking
 from headswap_nb.models import Analysis, Task
 from headswap_nb.polling import PollPolicy
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "Client"]
 
 T = TypeVar("T")
-R = TypeVar("R", Analysis, Task)
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
-USER_AGENT = f"headswap-nb/{__version__}"
 Mappings = Mapping[int, str] | Iterable[Mapping[str, Any] | tuple[int, str]]
 """``[{"obj_id": 0, "img_url": ...}]``, ``[(0, url)]`` or ``{0: url}``."""
-OnUpdate = Callable[[Any], object]
-"""Called with each changed record; the async client awaits an awaitable result."""
 
 
-class _ClientBase:
-    """Configuration shared by both shells; reads the environment here, never at import."""
+class Client(ClientBase):
+    """Blocking client for the head-swap API (see the package README for examples).
 
-    def __init__(
-        self,
-        *,
-        api_key: str | None,
-        token: str | None,
-        client_id: str | None,
-        client_secret: str | None,
-        base_url: str | None,
-        max_retries: int,
-        clock: Callable[[], float] | None,
-        rng: random.Random | None,
-        env: Mapping[str, str] | None,
-    ) -> None:
-        env = os.environ if env is None else env
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigurationError("max_retries must be an int >= 0")
-        self._session = Session(
-            base_url=resolve_base_url(base_url, env),
-            credential=resolve_credential(
-                api_key=api_key,
-                token=token,
-                client_id=client_id,
-                client_secret=client_secret,
-                env=env,
-            ),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            max_retries=max_retries,
-            clock=clock or time.monotonic,
-            rng=rng or random.Random(),
-        )
-
-    @property
-    def base_url(self) -> str:
-        """The API root every request goes to."""
-        return self._session.base_url
-
-    @property
-    def credential_source(self) -> str:
-        """Where the credential came from (e.g. ``env AKOOL_API_KEY``); never its value."""
-        return self._session.credential.source
-
-    def __repr__(self) -> str:
-        name = type(self).__name__
-        return f"{name}(base_url={self.base_url!r}, credential={self.credential_source!r})"
-
-    def _url(self, send: Send) -> str:
-        return self._session.base_url + send.request.path
-
-    def _waiting(
-        self,
-        fetch: Callable[[Session, str], Flow[R]],
-        job_id: str,
-        kind: str,
-        timeout: float | None,
-        poll: PollPolicy | float | None,
-        on_update: OnUpdate | None,
-    ) -> Flow[R]:
-        """The wait flow of ``wait_for_analysis`` / ``wait_for_task`` (``fetch`` reads once)."""
-        session = self._session
-        return operations.wait(
-            session,
-            lambda: fetch(session, job_id),
-            subject=job_id,
-            kind=kind,
-            timeout=timeout,
-            poll=poll,
-            on_update=on_update,
-        )
-
-
-def _reply(response: httpx.Response) -> Reply:
-    return Reply(response.status_code, response.headers, response.content)
-
-
-class Client(_ClientBase):
-    """Blocking client for the head-swap API (see the package README for examples)."""
+    ``timeout``: seconds one request may take *in all* (connecting, sending, the headers and
+    the whole body), or an ``httpx.Timeout`` whose largest part is that total (30 s by
+    default); a billed submit that runs out of it raises ``SubmissionUnknownError`` and is
+    never resent. ``retry_after_cap``: the longest a ``Retry-After`` hint makes a call
+    sleep (60 s); a longer hint means "try again at the cap". May be shared by threads.
+    """
 
     def __init__(
         self,
@@ -129,6 +53,7 @@ class Client(_ClientBase):
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = 3,
+        retry_after_cap: float = RETRY_AFTER_CAP,
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] | None = None,
@@ -142,49 +67,41 @@ class Client(_ClientBase):
             client_id=client_id,
             client_secret=client_secret,
             base_url=base_url,
+            timeout=timeout,
             max_retries=max_retries,
+            retry_after_cap=retry_after_cap,
             clock=clock,
             rng=rng,
             env=env,
+            http_timeout=http_client.timeout if http_client is not None else None,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
-            transport=transport, timeout=timeout or DEFAULT_TIMEOUT
-        )
-        self._timeout = timeout  # None: keep an injected http_client's own timeout
+        self._http = http_client or httpx.Client(transport=transport, timeout=self._session.timeout)
         self._sleep = sleep or time.sleep
+        self._locks = ThreadLocks()
 
     def _run(self, flow: Flow[T]) -> T:
+        held: list[str] = []
         try:
             effect: Effect = next(flow)
             while True:
                 result: object = None
                 if isinstance(effect, Send):
-                    result = self._send(effect)
+                    result = send_blocking(self._http, effect, self._url(effect))
                 elif isinstance(effect, Sleep):
                     self._sleep(effect.seconds)
                 elif isinstance(effect, Notify):
                     effect.callback(effect.record)
+                elif isinstance(effect, Acquire):
+                    result = self._locks.acquire(effect, held)
+                elif isinstance(effect, Release):
+                    self._locks.release(effect.key, held)
                 effect = flow.send(result)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
         finally:
             flow.close()
-
-    def _send(self, send: Send) -> Reply | Failure:
-        request = send.request
-        try:
-            response = self._http.request(
-                request.method,
-                self._url(send),
-                params=request.params,
-                json=request.json,
-                headers=send.headers,
-                timeout=self._timeout or httpx.USE_CLIENT_DEFAULT,
-            )
-        except httpx.RequestError as exc:
-            return Failure(exc)
-        return _reply(response)
+            self._locks.release_all(held)
 
     def analyze(self, video_url: str) -> Analysis:
         """Submit a person analysis of ``video_url`` (billed; ``type`` is always ``head``)."""
@@ -263,8 +180,8 @@ class Client(_ClientBase):
         self.close()
 
 
-class AsyncClient(_ClientBase):
-    """Asyncio client; the same methods as ``Client``, awaited."""
+class AsyncClient(ClientBase):
+    """Asyncio client; the same methods and options as ``Client``, awaited."""
 
     def __init__(
         self,
@@ -276,6 +193,7 @@ class AsyncClient(_ClientBase):
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = 3,
+        retry_after_cap: float = RETRY_AFTER_CAP,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
@@ -289,51 +207,45 @@ class AsyncClient(_ClientBase):
             client_id=client_id,
             client_secret=client_secret,
             base_url=base_url,
+            timeout=timeout,
             max_retries=max_retries,
+            retry_after_cap=retry_after_cap,
             clock=clock,
             rng=rng,
             env=env,
+            http_timeout=http_client.timeout if http_client is not None else None,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
-            transport=transport, timeout=timeout or DEFAULT_TIMEOUT
+            transport=transport, timeout=self._session.timeout
         )
-        self._timeout = timeout
         self._sleep = sleep or asyncio.sleep
+        self._locks = LoopLocks()
 
     async def _run(self, flow: Flow[T]) -> T:
+        held: list[str] = []
         try:
             effect: Effect = next(flow)
             while True:
                 result: object = None
                 if isinstance(effect, Send):
-                    result = await self._send(effect)
+                    result = await send_async(self._http, effect, self._url(effect))
                 elif isinstance(effect, Sleep):
                     await self._sleep(effect.seconds)
                 elif isinstance(effect, Notify):
                     outcome = effect.callback(effect.record)
                     if inspect.isawaitable(outcome):
                         await outcome
+                elif isinstance(effect, Acquire):
+                    result = await self._locks.acquire(effect, held)
+                elif isinstance(effect, Release):
+                    self._locks.release(effect.key, held)
                 effect = flow.send(result)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
         finally:
             flow.close()
-
-    async def _send(self, send: Send) -> Reply | Failure:
-        request = send.request
-        try:
-            response = await self._http.request(
-                request.method,
-                self._url(send),
-                params=request.params,
-                json=request.json,
-                headers=send.headers,
-                timeout=self._timeout or httpx.USE_CLIENT_DEFAULT,
-            )
-        except httpx.RequestError as exc:
-            return Failure(exc)
-        return _reply(response)
+            self._locks.release_all(held)
 
     async def analyze(self, video_url: str) -> Analysis:
         """Submit a person analysis of ``video_url`` (billed; ``type`` is always ``head``)."""
