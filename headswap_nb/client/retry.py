@@ -93,8 +93,8 @@ def classify_expired(expired: Expired, request: Request, url: str) -> Problem:
     answer at all. The request may well have been processed (``MAYBE_SENT``)."""
     error = TimeoutError(
         f"{request.method} {url} got no answer in time: it was still unfinished after "
-        f"{seconds(expired.budget)} s, the most one request may take in all; check the "
-        "network, try again later, or pass a larger timeout= to the client.",
+        f"{seconds(expired.budget)} s in all; check the network, try again later, or pass a "
+        "larger timeout= to the client.",
         subject=request.subject,
         endpoint=request.path,
     )
