@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import httpx
@@ -24,12 +24,14 @@ from headswap_nb.errors import ConfigurationError
 from headswap_nb.models import Analysis, Task
 from headswap_nb.polling import PollPolicy
 
-__all__ = ["USER_AGENT", "ClientBase", "OnUpdate"]
+__all__ = ["USER_AGENT", "ClientBase", "Mappings", "OnUpdate"]
 
 R = TypeVar("R", Analysis, Task)
 USER_AGENT = f"headswap-nb/{__version__}"
 OnUpdate = Callable[[Any], object]
 """Called with each changed record; the async client awaits an awaitable result."""
+Mappings = Mapping[int, str] | Iterable[Mapping[str, Any] | tuple[int, str]]
+"""``[{"obj_id": 0, "img_url": ...}]``, ``[(0, url)]`` or ``{0: url}``."""
 
 
 class ClientBase:
