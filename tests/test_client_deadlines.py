@@ -5,7 +5,7 @@ flight or asleep. httpx's own timeouts apply per read, so a server that drips on
 
 Mock transports (exact, both modes) and the simulator's ``drip_body`` / ``drip_headers``
 faults over a real socket. Run this file as a script to print the measured worst cases:
-``.venv/bin/python tests/test_client_deadlines.py``.
+``cd tests && ../.venv/bin/python test_client_deadlines.py``.
 """
 
 from __future__ import annotations
@@ -311,3 +311,12 @@ if __name__ == "__main__":  # the measured worst cases (see the module doc)
                     worst = max(took for took, _ in runs)
                     name = type(runs[-1][1]).__name__
                     print(f"{mode:6} {kind:13} {deadline:8.1f} {retries:7d} {worst:7.3f}  {name}")
+                waits = [
+                    measure(
+                        running, mode, lambda c: c.wait_for_analysis(job, timeout=1.5), timeout=10.0
+                    )
+                    for _ in range(3)
+                ]
+                worst = max(took for took, _ in waits)
+                name = type(waits[-1][1]).__name__
+                print(f"{mode:6} {kind:13} {'wait 1.5':>8} {'(10 s)':>7} {worst:7.3f}  {name}")
