@@ -156,7 +156,8 @@ class AsyncClient(ClientBase):
         poll: PollPolicy | float | None = None,
         on_update: OnUpdate | None = None,
     ) -> Task:
-        """Poll until the task completes or fails and return it (failed ones too)."""
+        """Poll until the task completes or fails and return it (failed ones too); the
+        output link of a completed task may expire (about 7 days): download it promptly."""
         return await self._run(
             self._waiting(operations.get_task, task_id, "task", timeout, poll, on_update)
         )

@@ -157,7 +157,8 @@ class Client(ClientBase):
         poll: PollPolicy | float | None = None,
         on_update: OnUpdate | None = None,
     ) -> Task:
-        """Poll until the task completes or fails and return it (failed ones too)."""
+        """Poll until the task completes or fails and return it (failed ones too); the
+        output link of a completed task may expire (about 7 days): download it promptly."""
         return self._run(
             self._waiting(operations.get_task, task_id, "task", timeout, poll, on_update)
         )
