@@ -5,7 +5,7 @@
     HeadswapError
     ├── ConfigurationError            no credential, bad base URL, bad option
     ├── APIError                      the API answered with a business code other than 1000
-    │   ├── AuthenticationError       1101 invalid/expired credential, 1102 none sent
+    │   ├── AuthenticationError       1101 invalid/expired, 1102 none sent, 1109 unknown account
     │   ├── InvalidRequestError       1003, and local validation before anything is sent
     │   ├── NotFoundError             1014 unknown id, or another team's
     │   ├── InsufficientCreditsError  1104
@@ -16,6 +16,7 @@
     │   ├── ConnectionError           refused, reset, dropped (also a builtins.ConnectionError)
     │   └── TimeoutError              connect/read/write timeout (also a builtins.TimeoutError)
     ├── SubmissionUnknownError        a billed submit may have reached the server, no answer came
+    │   └── UnusableIdError           it was accepted, but the id it returned cannot be queried
     ├── JournalError                  the journal file could not be written or read
     ├── JobFailedError                a job reached status 4 (only from raise_for_status)
     │   ├── AnalysisFailedError
@@ -54,6 +55,7 @@ __all__ = [
     "TaskFailedError",
     "TimeoutError",
     "TransportError",
+    "UnusableIdError",
     "WaitTimeoutError",
 ]
 
@@ -113,7 +115,8 @@ class APIError(HeadswapError):
 
 
 class AuthenticationError(APIError):
-    """1101 (invalid or expired credential) or 1102 (no credential sent)."""
+    """1101 (invalid or expired credential), 1102 (no credential sent) or 1109 ("account
+    not exist", which Akool's own demo reads as a bad API key)."""
 
 
 class InvalidRequestError(APIError, ValueError):
@@ -196,6 +199,23 @@ class SubmissionUnknownError(HeadswapError):
         super().__init__(message)
         self.video_url = video_url
         self.endpoint = endpoint
+
+
+class UnusableIdError(SubmissionUnknownError):
+    """The API accepted a billed submit, but the ``_id`` it returned cannot be used to query
+    the job (e.g. it ends with whitespace). Raised by the *next* call with that id (the
+    submit itself returns the record, id kept exactly as returned): the job exists and may
+    be billed, so it must not be submitted again blindly, and retrying the call cannot help.
+
+    ``job_id``: the id exactly as the API returned it; ``video_url``: the URL of the submit
+    that returned it (``""`` if unknown); ``endpoint``: the path that could not be called.
+    """
+
+    def __init__(
+        self, message: str, *, job_id: str, video_url: str, endpoint: str | None = None
+    ) -> None:
+        super().__init__(message, video_url=video_url, endpoint=endpoint)
+        self.job_id = job_id
 
 
 class JournalError(HeadswapError, OSError):

@@ -214,7 +214,7 @@ class Analysis:
     error_reason: str | None = None
     """Failure or status text; ``"success"`` on completion in the docs' example."""
     task_id: str | None = None
-    """Internal processing id, for support tickets."""
+    """Internal processing id, for support tickets; opaque (not always an ObjectId, §14)."""
     team_id: str | None = None
     """Team that owns the record."""
     uid: int | None = None
@@ -277,13 +277,15 @@ class Task:
     source_video_url: str | None = None
     """Input video (task detail's ``source_video_url``)."""
     output_url: str | None = None
-    """Swapped video (the response's ``video_url``): set once completed; it may expire."""
+    """Swapped video (the response's ``video_url``), set only when the status is completed:
+    a failed record may carry a URL too (akool-api.md §14), which stays in ``raw`` and is no
+    output. The link may expire (about 7 days): download it promptly."""
     created_at: datetime | None = None
     """``create_time`` as an aware UTC datetime."""
     resolution: str | None = None
     """``"480p"`` or ``"720p"``."""
     model_name: str | None = None
-    """Model used, e.g. ``"akool-premium"``."""
+    """Model used, e.g. ``"akool-premium"`` (other names exist; any string is kept)."""
     file_name: str | None = None
     """Platform-generated output file name."""
     video_duration: float | None = None
@@ -299,7 +301,7 @@ class Task:
     error_reason: str | None = None
     """Failure reason, when failed."""
     task_id: str | None = None
-    """Internal processing id."""
+    """Internal processing id, opaque: not always an ObjectId, may be empty (§14)."""
     team_id: str | None = None
     """Team that owns the task."""
     uid: int | None = None
@@ -315,12 +317,15 @@ class Task:
         a value in the record wins. Raises ``ValueError`` without a string ``_id``.
         """
         record, record_id = _require_id(data, "task")
+        status = _status(record.get("status"))
+        # Done is status 3, never "a URL is present" (§14): a failed record may carry one.
+        output = to_str(record.get("video_url")) if status is Status.COMPLETED else None
         return cls(
             id=record_id,
-            status=_status(record.get("status")),
+            status=status,
             progress=_progress(record.get("progress")),
             source_video_url=to_str(record.get("source_video_url")) or source_video_url,
-            output_url=to_str(record.get("video_url")) or None,
+            output_url=output or None,
             created_at=timestamp_from_ms(record.get("create_time")),
             resolution=to_str(record.get("resolution")),
             model_name=to_str(record.get("model_name")),
@@ -339,8 +344,10 @@ class Task:
 
     @property
     def is_terminal(self) -> bool:
-        """True once failed, or completed *with* its output URL: akool-api.md §8 says to poll
-        until status 3 with ``video_url`` set, so a completed record without one is polled on."""
+        """True once failed (status 4, even if the record carries a URL), or completed
+        (status 3) *with* its output URL: akool-api.md §8 says to poll until status 3 with
+        ``video_url`` set, so a completed record without one is polled on. A URL alone never
+        makes a task done."""
         if self.status is Status.COMPLETED:
             return bool(self.output_url)
         return self.status.is_terminal

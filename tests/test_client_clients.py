@@ -304,14 +304,21 @@ def test_retry_after_http_date(make_client: MakeClient, fake_time: FakeTime) -> 
     assert fake_time.sleeps == [30.0]
 
 
-def test_retry_after_over_120_seconds_raises_instead_of_sleeping(
+def test_a_retry_after_over_the_cap_means_try_again_at_the_cap(
     make_client: MakeClient, fake_time: FakeTime
 ) -> None:
-    rec = Recorder(replies(httpx.Response(429, headers={"Retry-After": "600"})))
+    rec = Recorder(
+        replies(httpx.Response(429, headers={"Retry-After": "600"}), ok(analysis_data()))
+    )
+    assert make_client(rec).get_analysis(ANALYSIS_ID).id == ANALYSIS_ID
+    assert fake_time.sleeps == [60.0] and len(rec.requests) == 2
+
+
+def test_retry_after_cap_is_configurable(make_client: MakeClient, fake_time: FakeTime) -> None:
+    rec = Recorder(replies(httpx.Response(429, headers={"Retry-After": "100"})))
     with pytest.raises(RateLimitError) as info:
-        make_client(rec).get_analysis(ANALYSIS_ID)
-    assert info.value.retry_after == 600 and "600 s" in str(info.value)
-    assert fake_time.sleeps == [] and len(rec.requests) == 1
+        make_client(rec, retry_after_cap=5, max_retries=2).get_analysis(ANALYSIS_ID)
+    assert fake_time.sleeps == [5.0, 5.0] and info.value.retry_after == 5.0
 
 
 # --- credentials -------------------------------------------------------------------------

@@ -118,7 +118,7 @@ def test_protocol_snippet_is_short_and_redacted() -> None:
     [
         ("7", 7.0),
         (" 2.5 ", 2.5),
-        ("-3", 0.0),
+        ("-3", None),  # not valid delta-seconds: no hint (backoff), rather than "at once"
         ("", None),
         (None, None),
         ("soon", None),
@@ -177,7 +177,7 @@ def parse(r: Reply) -> Analysis | HeadswapError:
     try:
         return Analysis.from_json(result.get("data"))
     except ValueError:
-        return protocol.protocol_error(GET, "bad data", result, (KEY,))
+        return protocol.protocol_error(GET, "bad data", result)
 
 
 @settings(max_examples=300, deadline=None)

@@ -16,7 +16,6 @@ from headswap_nb.errors import (
     ConnectionError,
     HeadswapError,
     ProtocolError,
-    RateLimitError,
     SubmissionUnknownError,
     TimeoutError,
 )
@@ -121,11 +120,20 @@ def test_backoff_is_exponential_capped_and_jittered_in_its_upper_half() -> None:
     assert retry.backoff(2, 0.0) == 1.0  # never at once: at least half of 2.0
 
 
-def test_retry_after_wins_and_over_120_raises() -> None:
+def test_retry_after_wins_up_to_the_cap() -> None:
     error = protocol.api_error(code=1005, msg="m", http_status=429, request=GET, retry_after=9)
     assert decide(Problem(error, Delivery.ANSWERED, 9.0), GET) == 9.0
-    decision = decide(Problem(error, Delivery.ANSWERED, 300.0), GET)
-    assert isinstance(decision, RateLimitError) and "300 s" in str(decision)
+    assert decide(Problem(error, Delivery.ANSWERED, 300.0), GET) == retry.RETRY_AFTER_CAP == 60
+    capped = retry.plan(
+        Problem(error, Delivery.ANSWERED, 300.0),
+        GET,
+        url=URL,
+        attempt=0,
+        max_retries=3,
+        jitter=0.5,
+        retry_after_cap=2.5,
+    )
+    assert capped == 2.5
 
 
 def test_garbled_2xx_read_is_retried_but_4xx_html_is_not() -> None:

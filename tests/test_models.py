@@ -153,3 +153,36 @@ def test_a_completed_task_is_done_only_with_its_output_url() -> None:
     assert not Task.from_json({**TASK_DONE, "video_url": ""}).is_terminal
     assert Task.from_json(TASK_DONE).is_terminal
     assert Task.from_json({**TASK_DONE, "status": 4, "video_url": None}).is_terminal
+
+
+@pytest.mark.parametrize("status", [1, 2, 4, 7])
+def test_only_a_completed_task_has_an_output_url(status: int) -> None:
+    # akool-api.md §14: a failed record (status 4) may still carry an output URL. Done is
+    # status 3, never "a URL is present": the URL stays in raw and is no output.
+    task = Task.from_json({**TASK_DONE, "status": status})
+    assert task.output_url is None
+    assert task.raw["video_url"] == "https://example.com/output/result.mp4"
+    assert task.is_terminal is (status == 4)
+    if status == 4:
+        assert task.status is Status.FAILED
+        with pytest.raises(TaskFailedError):
+            task.raise_for_status()
+
+
+@pytest.mark.parametrize(
+    "task_id", ["", "not-an-object-id", "0123456789abcdef0123456789abcdef", " padded ", "x" * 300]
+)
+def test_task_id_is_opaque_and_kept_as_is(task_id: str) -> None:
+    # §14: task_id is not always an ObjectId (and may be empty): never validated or parsed.
+    assert Task.from_json({**TASK_DONE, "task_id": task_id}).task_id == task_id
+    assert Analysis.from_json({**SUBMIT, "task_id": task_id}).task_id == task_id
+
+
+def test_output_docs_say_links_may_expire_in_about_seven_days() -> None:
+    import inspect
+
+    from headswap_nb import models
+    from headswap_nb.client import downloads
+
+    for module in (models, downloads):
+        assert "may expire (about 7 days)" in " ".join(inspect.getsource(module).split())

@@ -1,4 +1,4 @@
-"""Save a head-swap task's output video to a local file (output links may expire).
+"""Save a head-swap task's output video to a local file: output links may expire (about 7 days).
 
 Plain I/O, no widgets: the board's "Save to file" button runs ``save_output_async`` in a
 scheduled task, and a script or a cell can call ``save_output`` directly. The body is
@@ -65,7 +65,7 @@ def _check(response: httpx.Response, url: str) -> None:
     if response.status_code in _EXPIRED:
         raise OutputUnavailableError(
             f"the output link answered HTTP {response.status_code}: it has probably expired "
-            "(output URLs are temporary). Fetch the task again for a fresh link.",
+            "(output links may expire (about 7 days)); fetch the task again for a fresh link.",
             url=url,
             http_status=response.status_code,
         )

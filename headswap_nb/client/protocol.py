@@ -2,7 +2,10 @@
 
 ``interpret`` turns what came back (a ``Reply``) into the envelope of a success or a
 ``Problem`` (our typed error plus whether the request was answered); ``api_error`` maps a
-business code (akool-api.md §6) to the exception tree of ``errors``. No I/O here.
+business code (akool-api.md §6, §14) to the exception tree of ``errors``. No I/O here.
+
+``interpret`` lets a reply in through the door first (``scrub.admit``): everything after it —
+envelope, records, messages, snippets — only ever sees answers without the credentials.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from headswap_nb.client import scrub
+from headswap_nb.client.deadline import RETRY_AFTER_CAP, bound_retry_after
 from headswap_nb.client.effects import Delivery, Problem, Reply, Request
-from headswap_nb.client.secret import Secret, redact
+from headswap_nb.client.secret import Secret
 from headswap_nb.errors import (
     APIError,
     AuthenticationError,
@@ -47,6 +52,12 @@ _CODES: dict[int, tuple[type[APIError], str]] = {
     1101: (AuthenticationError, "check the API key (AKOOL_API_KEY) or create a new one"),
     1102: (AuthenticationError, "send a credential: set AKOOL_API_KEY or pass api_key="),
     1104: (InsufficientCreditsError, "top up the account's credits, then create the task again"),
+    # §14: Akool's own demo reads 1109 ("account not exist") as a bad API key on every call.
+    1109: (
+        AuthenticationError,
+        "Akool does not recognise this credential: check AKOOL_API_KEY (or client_id / "
+        "client_secret), or create a new API key in the Akool console",
+    ),
     2001: (ServerError, "Akool had a server error; try again later"),
 }
 
@@ -65,12 +76,17 @@ def api_error(
         cls, advice = _CODES[1005]
     elif cls is APIError and http_status >= 500:
         cls, advice = _CODES[2001]
+    if cls is AuthenticationError and request.path == TOKEN_PATH:
+        advice = (
+            "check client_id / client_secret (AKOOL_CLIENT_ID / AKOOL_CLIENT_SECRET), "
+            "or use an API key instead"
+        )
     advice = advice or "see https://docs.akool.com/ai-tools-suite/error-code"
     what = f"code {code}" if code is not None else f"HTTP {http_status}"
     about = f" for {request.subject}" if request.subject else ""
     message = (
         f"{request.method} {request.path}{about} failed with {what}: "
-        f"{msg or 'no message'}; {advice}."
+        f"{msg or 'the server gave no message'}; {advice}."
     )
     kwargs: dict[str, Any] = {
         "code": code,
@@ -84,27 +100,42 @@ def api_error(
     return cls(message, **kwargs)
 
 
-def snippet(content: bytes, secrets: Iterable[Secret]) -> str:
-    """A short, single-line, credential-free excerpt of a body for error messages."""
-    text = redact(content[:8192].decode("utf-8", "replace"), secrets)  # redact before cutting
-    text = " ".join(text.split())
+def snippet(content: bytes) -> str:
+    """A short, single-line excerpt of an (admitted, hence credential-free) body."""
+    text = " ".join(content[:8192].decode("utf-8", "replace").split())
     return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
 
 
+def server_text(body: Mapping[str, Any]) -> str | None:
+    """The server's words in a failed answer: ``msg``, else ``message`` (what getToken uses,
+    §14), else ``None``; bounded, so one answer cannot flood a message."""
+    for key in ("msg", "message"):
+        value = body.get(key)
+        if isinstance(value, str) and value.strip():
+            return value[:500]
+    return None
+
+
 def parse_retry_after(value: str | None, *, now: float) -> float | None:
-    """``Retry-After`` as seconds from ``now`` (delta-seconds or an HTTP date), or ``None``."""
+    """``Retry-After`` as seconds from ``now`` (delta-seconds or an HTTP date), or ``None``
+    for no usable value. Unbounded: ``deadline.bound_retry_after`` applies the cap, so a
+    huge value (``1e308``, ``inf``, a date years away) reads as "a long time"; a negative
+    number (not valid delta-seconds), NaN or text is no hint at all."""
     if not value or not value.strip():
         return None
-    text = value.strip()
+    text = value.strip()[:100]
     try:
         seconds = float(text)
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(text)
+            delta = when.timestamp() - now
         except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        return max(0.0, when.timestamp() - now)
-    return max(0.0, seconds) if seconds == seconds and seconds != float("inf") else None
+        return max(0.0, delta)  # a date in the past means "now"
+    if seconds != seconds or seconds < 0:  # NaN, or negative
+        return None
+    return seconds
 
 
 def _now_from(headers: Mapping[str, str], fallback: float) -> float:
@@ -116,31 +147,38 @@ def _now_from(headers: Mapping[str, str], fallback: float) -> float:
 
 
 def interpret(
-    reply: Reply, request: Request, *, secrets: Iterable[Secret], now: float
+    reply: Reply,
+    request: Request,
+    *,
+    secrets: Iterable[Secret],
+    now: float,
+    retry_after_cap: float = RETRY_AFTER_CAP,
 ) -> dict[str, Any] | Problem:
-    """The envelope of a successful answer, or a ``Problem`` describing why it is not one."""
-    status = reply.status
-    try:
-        body = json.loads(reply.content)
-    except (ValueError, RecursionError):
-        body = None
+    """The envelope of a successful answer, or a ``Problem`` describing why it is not one.
+
+    The reply is admitted first (credentials scrubbed, ``scrub.admit``); a ``Retry-After``
+    hint is bounded by ``retry_after_cap``, also in the error's ``retry_after``."""
+    admitted = scrub.admit(reply.status, reply.headers, reply.content, secrets)
+    status, content = admitted.status, admitted.content
+    body = admitted.body if isinstance(admitted.body, dict) else None
     retry_after = None
-    if status == 429 or status >= 500 or (isinstance(body, dict) and body.get("code") == 1005):
-        retry_after = parse_retry_after(
+    if status == 429 or status >= 500 or (body is not None and body.get("code") == 1005):
+        hint = parse_retry_after(
             reply.headers.get("retry-after"), now=_now_from(reply.headers, now)
         )
-    code = body.get("code") if isinstance(body, dict) else None
-    if not isinstance(code, int) or isinstance(code, bool):
+        retry_after = bound_retry_after(hint, retry_after_cap)
+    code = body.get("code") if body is not None else None
+    if body is None or not isinstance(code, int) or isinstance(code, bool):
         if status == 408 or status == 429 or status >= 500:
             error: HeadswapError = api_error(
                 code=None,
-                msg=snippet(reply.content, secrets) or None,
+                msg=snippet(content) or None,
                 http_status=status,
                 request=request,
                 retry_after=retry_after,
             )
             return Problem(error, Delivery.ANSWERED, retry_after)
-        cut = snippet(reply.content, secrets)
+        cut = snippet(content)
         error = ProtocolError(
             f"{request.method} {request.path} returned HTTP {status} with a body that is not "
             f"Akool's {{code, msg, data}} envelope: {cut!r}. Check base_url / AKOOL_BASE_URL "
@@ -152,9 +190,8 @@ def interpret(
         )
         return Problem(error, Delivery.ANSWERED, retry_after)
     if code == SUCCESS and 200 <= status < 300:
-        return body  # type: ignore[no-any-return]  # a dict, checked above
-    raw_msg = body.get("msg", body.get("message"))  # getToken may use "message" [UNCONFIRMED]
-    msg = redact(raw_msg, secrets)[:500] if isinstance(raw_msg, str) else None
+        return body
+    msg = server_text(body)
     if code == SUCCESS:  # code says success but HTTP says otherwise: trust the failure
         code = None
     error = api_error(
@@ -163,15 +200,14 @@ def interpret(
     return Problem(error, Delivery.ANSWERED, retry_after)
 
 
-def protocol_error(
-    request: Request, problem: str, body: object, secrets: Iterable[Secret]
-) -> ProtocolError:
-    """A success envelope whose payload is unusable (e.g. ``data`` without ``_id``)."""
+def protocol_error(request: Request, problem: str, body: object) -> ProtocolError:
+    """A success envelope (already admitted) whose payload is unusable (e.g. ``data``
+    without ``_id``, or the record of another id)."""
     try:
         text = json.dumps(body, default=str)[:8192].encode()
     except (ValueError, TypeError, RecursionError):
         text = b""
-    cut = snippet(text, secrets)
+    cut = snippet(text)
     return ProtocolError(
         f"{request.method} {request.path} answered code 1000 but {problem}: {cut!r}. "
         "The API may have changed; report it with this snippet.",

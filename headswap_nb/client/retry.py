@@ -10,16 +10,21 @@ Rules (issue "Retries"; akool-api.md §5 documents only code 1005 for throttling
   server explicitly throttled it (HTTP 429 / code 1005). Anything that may have been
   processed — read timeout, connection dropped after sending, 5xx, code 2001, a garbled
   answer — becomes ``SubmissionUnknownError``; it is never resent silently.
+* An attempt that ran out of its total deadline (``Expired``: a dripping or stalled
+  server) may have been processed: a read is retried, a submit becomes
+  ``SubmissionUnknownError``.
 * Backoff is exponential with jitter (``backoff``, shared with the batch); ``Retry-After``
-  wins when given, and a hint above ``MAX_RETRY_AFTER`` seconds is raised instead of slept
-  through.
+  wins when given, bounded by the client's ``retry_after_cap`` (60 s by default): a longer
+  hint means "try again at the cap" (``deadline.bound_retry_after``). A throttled submit
+  was not processed, so the same rule applies to it.
 """
 
 from __future__ import annotations
 
 import httpx
 
-from headswap_nb.client.effects import Delivery, Failure, Problem, Request
+from headswap_nb.client.deadline import RETRY_AFTER_CAP, bound_retry_after, seconds
+from headswap_nb.client.effects import Delivery, Expired, Failure, Problem, Request
 from headswap_nb.errors import (
     APIError,
     ConnectionError,
@@ -30,11 +35,18 @@ from headswap_nb.errors import (
     TimeoutError,
 )
 
-__all__ = ["BACKOFF_BASE", "BACKOFF_CAP", "MAX_RETRY_AFTER", "backoff", "classify_failure", "plan"]
+__all__ = [
+    "BACKOFF_BASE",
+    "BACKOFF_CAP",
+    "RETRY_AFTER_CAP",
+    "backoff",
+    "classify_expired",
+    "classify_failure",
+    "plan",
+]
 
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
-MAX_RETRY_AFTER = 120.0
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _NEVER_RETRY = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.ProxyError)
@@ -74,6 +86,19 @@ def classify_failure(failure: Failure, request: Request, url: str) -> Problem:
     if isinstance(exc, _NEVER_RETRY):
         return Problem(error, Delivery.ANSWERED)  # a local mistake: retrying cannot help
     return Problem(error, delivery)
+
+
+def classify_expired(expired: Expired, request: Request, url: str) -> Problem:
+    """An attempt stopped at its total deadline: headers or body still trickling in, or no
+    answer at all. The request may well have been processed (``MAYBE_SENT``)."""
+    error = TimeoutError(
+        f"{request.method} {url} got no answer in time: it was still unfinished after "
+        f"{seconds(expired.budget)} s in all; check the network, try again later, or pass a "
+        "larger timeout= to the client.",
+        subject=request.subject,
+        endpoint=request.path,
+    )
+    return Problem(error, Delivery.MAYBE_SENT)
 
 
 def backoff(
@@ -120,6 +145,7 @@ def plan(
     attempt: int,
     max_retries: int,
     jitter: float,
+    retry_after_cap: float = RETRY_AFTER_CAP,
 ) -> float | HeadswapError:
     """Seconds to sleep before attempt ``attempt + 1``, or the error to raise now."""
     error = problem.error
@@ -135,13 +161,7 @@ def plan(
         retryable = problem.delivery is not Delivery.ANSWERED or _transient_answer(error)
     if not retryable or attempt >= max_retries:
         return error
-    if problem.retry_after is not None:
-        if problem.retry_after > MAX_RETRY_AFTER:
-            # Sleeping minutes inside a call would freeze a notebook; let the caller decide.
-            error.message += (
-                f" The server asked to wait {problem.retry_after:.0f} s (over "
-                f"{MAX_RETRY_AFTER:.0f} s), so the client raised instead of sleeping."
-            )
-            return error
-        return problem.retry_after
+    hint = bound_retry_after(problem.retry_after, retry_after_cap)
+    if hint is not None:
+        return hint
     return backoff(attempt, jitter)

@@ -12,7 +12,7 @@ from typing import Any
 from headswap_nb.client.urls import video_url_problem
 from headswap_nb.errors import InvalidRequestError
 
-__all__ = ["RESOLUTIONS", "check_id", "check_url", "normalise_mappings"]
+__all__ = ["RESOLUTIONS", "check_id", "check_url", "id_problem", "normalise_mappings"]
 
 RESOLUTIONS = ("480p", "720p")  # §4.3
 MAX_MAPPINGS = 5  # §4.3: at least 1, at most 5
@@ -41,10 +41,22 @@ def check_url(value: object, field: str) -> str:
     return value
 
 
+def id_problem(value: object) -> str | None:
+    """Why ``value`` cannot be queried as an ``_id`` (``None``: it can). An id is sent as a
+    query parameter exactly as given, so it must be a non-empty string without whitespace or
+    control characters (anything else is surely a copy-and-paste slip, or a broken answer)."""
+    if not isinstance(value, str) or not value:
+        return "is not a non-empty string"
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        return "contains whitespace or control characters"
+    return None
+
+
 def check_id(value: object, field: str) -> str:
-    """An ``_id`` to query: a non-empty string without whitespace."""
-    if not isinstance(value, str) or not value or any(ch.isspace() for ch in value):
+    """An ``_id`` to query: a non-empty string without whitespace (``id_problem``)."""
+    if id_problem(value) is not None:
         raise _invalid(field, "must be the non-empty '_id' string returned by the API")
+    assert isinstance(value, str)
     return value
 
 
