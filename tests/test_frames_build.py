@@ -253,7 +253,10 @@ def people_the_plain_way(records: list[dict[str, Any]]) -> list[tuple[Any, ...]]
         media = result.get("media") if isinstance(result, Mapping) else None
         for entry in media if isinstance(media, list) else []:
             entry = entry if isinstance(entry, Mapping) else {}
-            person = [to_int(entry.get("obj_id")), *map(to_str, map(entry.get, TEXTS))]
+            obj_id = to_int(entry.get("obj_id"))
+            if obj_id is not None and not -(2**63) <= obj_id < 2**63:
+                obj_id = None  # beyond an Int64 column: missing, like any unusable number
+            person = [obj_id, *map(to_str, map(entry.get, TEXTS))]
             rows.append((record["_id"], to_str(record.get("video_url")), *person))
     return rows
 

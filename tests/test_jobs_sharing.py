@@ -214,7 +214,7 @@ def test_an_id_that_cannot_be_followed_needs_attention_and_is_not_sent_again(
     batch.run_sync()
     (entry,) = batch.entries
     assert entry.state is EntryState.UNKNOWN
-    assert "white space" in (entry.error or "") and "billed" in (entry.error or "")
+    assert "whitespace" in (entry.error or "") and "billed" in (entry.error or "")
     assert batch.retry_failed() == []  # never resent behind the user's back
     batch.close()
     with Journal(path) as journal:  # and the id is journaled exactly as answered

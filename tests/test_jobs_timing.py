@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from headswap_nb.client.deadline import RETRY_AFTER_CAP
 from headswap_nb.client.retry import backoff
 from headswap_nb.errors import RateLimitError, ServerError
-from headswap_nb.jobs.timing import MAX_POLL_FAILURES, RETRY_AFTER_CAP, poll_trouble
+from headswap_nb.jobs.timing import MAX_POLL_FAILURES, poll_trouble
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from headswap_nb.client.validation import id_problem
 from headswap_nb.errors import (
     APIError,
     HeadswapError,
@@ -31,6 +32,7 @@ from headswap_nb.errors import (
     ServerError,
     SubmissionUnknownError,
     TransportError,
+    UnusableIdError,
 )
 from headswap_nb.jobs.entry import JobEntry
 from headswap_nb.jobs.events import BatchEvent, EventHub
@@ -39,7 +41,7 @@ from headswap_nb.jobs.ledger import Ledger
 from headswap_nb.jobs.pace import Pace, Throughput
 from headswap_nb.jobs.rows import JournalRow
 from headswap_nb.jobs.scheduler import Scheduler, Step
-from headswap_nb.jobs.states import EntryState, id_problem
+from headswap_nb.jobs.states import EntryState
 from headswap_nb.jobs.summary import BatchSummary, Tally
 from headswap_nb.jobs.timing import PollClock, poll_trouble
 from headswap_nb.jobs.transitions import (
@@ -190,21 +192,23 @@ class Engine:
         """Take ``entry`` (new or restored, with its journal ``row``) and start on it: a
         pending one is queued for submission, an active one polled at once (a held one
         waits for ``release``)."""
-        self.ledger.track(entry.ref, row)
-        self._entries[entry.ref] = entry
+        ref = entry.ref
+        self.ledger.track(ref, row)
+        self._entries[ref] = entry
         if not entry.is_task:
-            self._by_url[entry.url] = entry.ref
+            self._by_url[entry.url] = ref
             self._tally.replace(None, entry)
-        if entry.state is EntryState.PENDING:
-            self._queue(entry.ref)
-        elif self.ledger.claimed_elsewhere(row):  # not dead mid-submit: still being sent
-            self._emit("added", entry)
-            self._adopt(entry.ref)
-            return self._entries[entry.ref]
-        elif entry.state.is_active:
-            self._schedule_poll(entry.ref, 0.0)
         self._emit("added", entry)
-        return entry
+        unusable = id_problem(entry.job_id) if entry.job_id is not None else None
+        if entry.state is EntryState.PENDING:
+            self._queue(ref)
+        elif self.ledger.claimed_elsewhere(row):  # not dead mid-submit: still being sent
+            self._adopt(ref)
+        elif entry.state.is_active and entry.job_id is not None and unusable is not None:
+            self._unfollowable(ref, entry.job_id, unusable)  # journaled by an older version
+        elif entry.state.is_active:
+            self._schedule_poll(ref, 0.0)
+        return self._entries[ref]
 
     def awaiting(self, ref: int) -> asyncio.Future[Analysis | Task]:
         """A future resolved with job ``ref``'s submit answer (or its error)."""
@@ -407,13 +411,8 @@ class Engine:
         new, event = on_submitted(self._entries[ref], record, now())
         problem = id_problem(record.id)
         if problem is not None:  # sent, maybe billed, but it cannot be followed by this id
-            message = (
-                f"the API answered with the id {record.id!r}, which {problem}: the {new.kind} "
-                "was sent and may exist (and be billed), but it cannot be followed. Check the "
-                "account before sending it again."
-            )
-            self._set(*on_error(new, message, code=None, unknown=True, now=now()))
-            self._resolve(ref, SubmissionUnknownError(message, video_url=new.url))
+            self._set(new, None)
+            self._unfollowable(ref, record.id, problem)
             return
         self._set(new, event)
         self._resolve(ref, record)
@@ -422,6 +421,19 @@ class Engine:
             self.cancel([ref])
         elif not new.state.is_terminal:
             self._schedule_poll(ref, self._next_poll(ref, record))
+
+    def _unfollowable(self, ref: int, job_id: str, problem: str) -> None:
+        """Job ``ref`` was sent (and may be billed) but its id cannot be queried: it needs
+        attention, is never polled nor sent again."""
+        entry = self._entries[ref]
+        message = (
+            f"the API answered with the id {job_id!r}, which {problem}: the {entry.kind} was "
+            "sent and may exist (and be billed), but it cannot be followed. Check the account "
+            "before sending it again."
+        )
+        self.ledger.state(ref, "unknown", message)
+        self._set(*on_error(entry, message, code=None, unknown=True, now=now()))
+        self._resolve(ref, UnusableIdError(message, job_id=job_id, video_url=entry.url))
 
     def _fail(
         self, ref: int, message: str, *, code: int | None, unknown: bool, cause: BaseException
@@ -484,6 +496,9 @@ class Engine:
         assert entry.job_id is not None
         try:
             record = await kind_of(entry).fetch(self._client(), entry.job_id)
+        except UnusableIdError as exc:  # sent, maybe billed, but cannot be followed by it
+            self._unfollowable(ref, exc.job_id, str(exc))
+            return
         except TRANSIENT as exc:  # the job is not lost: poll again, later
             self._poll_failed(ref, exc)
             return

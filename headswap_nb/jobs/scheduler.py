@@ -113,7 +113,7 @@ class Scheduler:
             step = pending.popleft()()
             if step is not None:
                 self._submits += 1
-                self._spawn(loop, self._counted_submit(step))
+                self._spawn(loop, step).add_done_callback(self._submit_done)
         now = loop.time()
         heap, live = self._heap, self._live
         while heap and self._polls < self.max_polls:
@@ -124,23 +124,25 @@ class Scheduler:
                 heapq.heappop(heap)
                 del live[key]
                 self._polls += 1
-                self._polling[key] = self._spawn(loop, self._counted_poll(key, poll()))
+                task = self._polling[key] = self._spawn(loop, self._started(poll))
+                task.add_done_callback(lambda done, key=key: self._poll_done(key, done))
             else:
                 break
 
-    async def _counted_submit(self, step: Step) -> None:
-        try:
-            await step
-        finally:
-            self._submits -= 1
+    # The counts are given back in done callbacks, not in a ``finally``: a task cancelled
+    # before its first step never enters its body, and a slot must not leak with it.
 
-    async def _counted_poll(self, key: Hashable, step: Step) -> None:
-        try:
-            await step
-        finally:
-            self._polls -= 1
-            if self._polling.get(key) is asyncio.current_task():
-                del self._polling[key]
+    @staticmethod
+    async def _started(poll: Callable[[], Step]) -> None:
+        await poll()  # made only once running: a poll cancelled first is never even created
+
+    def _submit_done(self, _task: asyncio.Task[None]) -> None:
+        self._submits -= 1
+
+    def _poll_done(self, key: Hashable, task: asyncio.Task[None]) -> None:
+        self._polls -= 1
+        if self._polling.get(key) is task:
+            del self._polling[key]
 
     async def _sleep(self, loop: asyncio.AbstractEventLoop) -> None:
         assert self._wake is not None

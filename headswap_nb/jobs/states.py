@@ -18,7 +18,6 @@ __all__ = [
     "ACTIVE",
     "TERMINAL",
     "EntryState",
-    "id_problem",
     "may_send_again",
     "state_for_record",
 ]
@@ -106,14 +105,3 @@ def may_send_again(state: str, job_id: str | None) -> bool:
     again would pay twice.
     """
     return state == "failed" or (job_id is None and state in _NEVER_LEFT)
-
-
-def id_problem(job_id: str) -> str | None:
-    """What makes ``job_id`` unusable to follow a job by (``None``: nothing): the detail
-    endpoints take exactly the ``_id`` returned, and one that is empty or holds white
-    space cannot be sent back as a query value unchanged."""
-    if not job_id:
-        return "is empty"
-    if any(ch.isspace() for ch in job_id):
-        return "contains white space"
-    return None

@@ -15,19 +15,17 @@ import math
 import random
 from collections.abc import Hashable
 
+from headswap_nb.client.deadline import RETRY_AFTER_CAP
 from headswap_nb.client.retry import backoff
 from headswap_nb.errors import RateLimitError
 from headswap_nb.models import Analysis, Task
 from headswap_nb.polling import PollPolicy, PollState, resolve_policy
 
-__all__ = ["MAX_POLL_FAILURES", "RETRY_AFTER_CAP", "PollClock", "poll_trouble"]
+__all__ = ["MAX_POLL_FAILURES", "PollClock", "poll_trouble"]
 
 MAX_POLL_FAILURES = 6
 """Consecutive failed polls (each already retried by the client) before a job is shown as
 ERROR. With the doubling backoff that is about a minute of a server not answering."""
-RETRY_AFTER_CAP = 60.0
-"""A ``Retry-After`` hint longer than this (seconds) is read as "try again in this long": one
-bogus header must not park a job for a day."""
 _BASE, _CAP = 1.0, 30.0
 
 
