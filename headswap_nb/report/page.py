@@ -1,0 +1,296 @@
+"""The report as one HTML page that travels: nothing in it asks another host for anything.
+
+Pure: ``ReportData`` and the fetched images in, markup out. No JavaScript at all; the
+charts are inline SVG; images are ``data:`` URIs or plain placeholders; the only URLs are
+links a reader may click (the analysed videos and the swapped outputs, which may expire).
+A Content-Security-Policy of ``default-src 'none'`` makes the browser itself refuse any
+request the page might still try — a second lock, not the first. Every user or server
+string passes through ``html.escape`` exactly once.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping, Sequence
+
+from headswap_nb._version import __version__
+from headswap_nb.jobs import BatchSummary
+from headswap_nb.models import Person
+from headswap_nb.report.charts import Bar, column_chart
+from headswap_nb.report.data import Job, ReportData
+from headswap_nb.report.present import (
+    EXPIRY_NOTE,
+    STATE_COLOURS,
+    badge,
+    bar,
+    elapsed_text,
+    image,
+    link,
+    short_url,
+)
+
+__all__ = ["image_urls", "people_of", "render_page"]
+
+CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
+    "form-action 'none'"
+)
+MAX_PEOPLE_CARDS = 500
+"""Analyses whose people are drawn at most (the table lists every analysis anyway)."""
+
+_STYLE = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#212121;
+ margin:0;background:#fafafa}
+main{max-width:1320px;margin:0 auto;padding:24px 32px 48px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
+.meta,.note{color:#616161;font-size:12px}
+section{background:#fff;border:1px solid #e0e0e0;border-radius:8px;padding:14px 18px;
+ margin-top:16px}
+section>h2{margin-top:0}
+.headline{font-size:18px;font-weight:600;margin:0 0 8px}
+.counts{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0}
+.count{border:1px solid #e0e0e0;border-radius:6px;padding:4px 10px;font-size:13px}
+.count b{font-size:16px;margin-right:4px}
+table{border-collapse:collapse;width:100%;font-size:12.5px}
+th{text-align:left;border-bottom:2px solid #bdbdbd;padding:4px 8px;white-space:nowrap}
+td{border-bottom:1px solid #eeeeee;padding:4px 8px;vertical-align:middle}
+td.url{max-width:360px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+td.err{color:#c62828;max-width:380px}
+code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;user-select:all}
+.cards{display:flex;flex-wrap:wrap;gap:12px}
+.card{border:1px solid #e0e0e0;border-radius:8px;padding:8px;width:300px}
+.card .title{font-size:12px;margin-bottom:6px;overflow:hidden;text-overflow:ellipsis;
+ white-space:nowrap}
+figure{display:inline-block;margin:0 6px 6px 0;text-align:center;font-size:11px;color:#616161}
+figure>*{display:block}
+.legend{display:flex;gap:12px;font-size:12px;color:#616161;margin-top:4px}
+.legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px}
+.chart{overflow-x:auto}
+a{color:#1565c0}
+"""
+
+_STATE_ORDER = (
+    "completed", "failed", "error", "unknown", "cancelled",
+    "processing", "queued", "submitting", "pending",
+)  # fmt: skip
+
+
+def people_of(job: Job) -> tuple[Person, ...]:
+    """The people an analysis found (none before it completed, none for a task)."""
+    record = job.entry.analysis
+    return record.people if record is not None else ()
+
+
+def image_urls(data: ReportData) -> list[str]:
+    """Every image the report would show: people previews, then the tasks' faces."""
+    urls = [p.img_url for job in data.analyses[:MAX_PEOPLE_CARDS] for p in people_of(job)]
+    urls += [face for job in data.tasks for _, face in job.entry.mappings]
+    return [u for u in urls if u]
+
+
+def _counts(summary: BatchSummary, noun: str) -> str:
+    chips = []
+    for state in _STATE_ORDER:
+        count = getattr(summary, "errors" if state == "error" else state, 0)
+        if count:
+            colour = STATE_COLOURS[state]
+            label = "need attention" if state == "unknown" else state
+            chips.append(
+                f'<span class="count" style="border-left:4px solid {colour}">'
+                f"<b>{count}</b>{html.escape(label)}</span>"
+            )
+    if not chips:
+        chips.append(f'<span class="count">no {html.escape(noun)}</span>')
+    return f'<div class="counts">{"".join(chips)}</div>'
+
+
+def _headline(summary: BatchSummary, noun: str) -> str:
+    if not summary.total:
+        return f"No {noun}."
+    return f"{summary.completed} of {summary.total} {noun} completed"
+
+
+def _summary(data: ReportData) -> str:
+    s = data.summary
+    pace = f" · {html.escape(data.pace)}" if data.pace else ""
+    parts = [
+        "<section><h2>Summary</h2>",
+        f'<p class="headline">{html.escape(_headline(s, "analyses"))}</p>',
+        f"<div>{bar(s.progress, 'completed' if s.done else 'processing', width=480)} "
+        f"{s.progress:.0f}%{pace}</div>",
+        _counts(s, "analyses"),
+        f'<div class="note">{html.escape(s.describe())}</div>',
+    ]
+    if data.tasks:
+        t = data.task_summary
+        parts += [
+            f'<p class="headline" style="margin-top:12px">'
+            f"{html.escape(_headline(t, 'head-swap tasks'))}</p>",
+            _counts(t, "tasks"),
+        ]
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _legend(states: Iterable[str]) -> str:
+    present = [s for s in _STATE_ORDER if s in set(states)]
+    items = "".join(
+        f'<span><i style="background:{STATE_COLOURS[s]}"></i>{html.escape(s)}</span>'
+        for s in present
+    )
+    return f'<div class="legend">{items}</div>'
+
+
+def _charts(analyses: Sequence[Job]) -> str:
+    timing = [
+        Bar(j.entry.elapsed_s, j.entry.url, STATE_COLOURS.get(j.entry.state.value, "#616161"))
+        for j in analyses
+    ]
+    people = [
+        Bar(
+            float(len(people_of(j))) if j.entry.state.value == "completed" else None,
+            j.entry.url,
+            STATE_COLOURS["completed"],
+        )
+        for j in analyses
+    ]
+    more = ""
+    if len(analyses) > 400:
+        more = f'<p class="note">The first 400 of {len(analyses)} analyses are drawn.</p>'
+    return (
+        '<section><h2>Time per analysis</h2><p class="note">Seconds from the submit answer '
+        "to the end (or to now, while it runs), in the order the videos were given.</p>"
+        f'<div class="chart">{column_chart(timing, title="Seconds per analysis", unit="s")}'
+        f"</div>{_legend(j.entry.state.value for j in analyses)}{more}</section>"
+        '<section><h2>People detected per analysis</h2><p class="note">Completed analyses '
+        "only.</p>"
+        f'<div class="chart">'
+        f"{column_chart(people, title='People per analysis', unit='people', integer=True)}"
+        f"</div>{more}</section>"
+    )
+
+
+def _video_text(job: Job) -> str:
+    record = job.entry.analysis
+    info = record.result.video_info if record is not None and record.result else None
+    if info is None:
+        return ""
+    parts = []
+    if info.duration is not None:
+        parts.append(f"{info.duration:.1f} s")
+    if info.width and info.height:
+        parts.append(f"{info.width}×{info.height}")
+    if info.fps:
+        parts.append(f"{info.fps:g} fps")
+    return " · ".join(parts)
+
+
+def _analysis_table(analyses: Sequence[Job]) -> str:
+    head = "".join(
+        f"<th>{name}</th>"
+        for name in ("#", "video", "state", "progress", "analysis id", "people", "source",
+                     "elapsed", "error")
+    )  # fmt: skip
+    rows = []
+    for index, job in enumerate(analyses, start=1):
+        e = job.entry
+        people = str(len(people_of(job))) if e.state.value == "completed" else ""
+        error = e.error or ""
+        if e.error_code is not None and error:
+            error = f"{error} (code {e.error_code})"
+        rows.append(
+            f"<tr><td>{index}</td>"
+            f'<td class="url">{link(e.url, short_url(e.url, 60))}</td>'
+            f"<td>{badge(e.state.value)}</td>"
+            f"<td>{bar(job.shown, e.state.value, width=80)} {job.shown:.0f}%</td>"
+            f"<td><code>{html.escape(e.job_id or '')}</code></td>"
+            f"<td>{people}</td><td>{html.escape(_video_text(job))}</td>"
+            f"<td>{elapsed_text(e.elapsed_s)}</td>"
+            f'<td class="err">{html.escape(error)}</td></tr>'
+        )
+    body = "".join(rows) or '<tr><td colspan="9">No analyses.</td></tr>'
+    return (
+        f"<section><h2>Analyses</h2><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table></section>"
+    )
+
+
+def _people(analyses: Sequence[Job], images: Mapping[str, str]) -> str:
+    cards = []
+    for job in analyses[:MAX_PEOPLE_CARDS]:
+        people = people_of(job)
+        if not people:
+            continue
+        figures = "".join(
+            f"<figure>{image(images.get(p.img_url or ''), 96, f'person {p.obj_id}')}"
+            f"<figcaption>obj_id {p.obj_id}</figcaption></figure>"
+            for p in people
+        )
+        url = job.entry.url
+        cards.append(
+            f'<div class="card"><div class="title" title="{html.escape(url)}">'
+            f"{html.escape(short_url(url, 50))}</div>{figures}</div>"
+        )
+    if not cards:
+        return ""
+    more = ""
+    if len(analyses) > MAX_PEOPLE_CARDS:
+        more = f'<p class="note">People of the first {MAX_PEOPLE_CARDS} analyses.</p>'
+    return (
+        '<section><h2>People</h2><p class="note">Previews were copied into this file when it '
+        "was made; a grey box is one that could not be fetched then.</p>"
+        f'<div class="cards">{"".join(cards)}</div>{more}</section>'
+    )
+
+
+def _tasks(tasks: Sequence[Job], images: Mapping[str, str]) -> str:
+    if not tasks:
+        return ""
+    head = "".join(
+        f"<th>{name}</th>"
+        for name in ("#", "video", "state", "task id", "faces", "resolution", "output", "error")
+    )
+    rows = []
+    for index, job in enumerate(tasks, start=1):
+        e = job.entry
+        faces = "".join(
+            f"<figure>{image(images.get(face), 48, f'face for {obj}')}"
+            f"<figcaption>{obj}</figcaption></figure>"
+            for obj, face in e.mappings
+        )
+        output = ""
+        if e.output_url and e.state.value == "completed":
+            name = (e.task.file_name if e.task is not None else None) or "swapped video"
+            output = link(e.output_url, f"Open {name}")
+        rows.append(
+            f"<tr><td>{index}</td>"
+            f'<td class="url">{link(e.url, short_url(e.url, 50))}</td>'
+            f"<td>{badge(e.state.value)}</td>"
+            f"<td><code>{html.escape(e.job_id or '')}</code></td><td>{faces}</td>"
+            f"<td>{html.escape(e.resolution)}</td><td>{output}</td>"
+            f'<td class="err">{html.escape(e.error or "")}</td></tr>'
+        )
+    return (
+        '<section><h2>Head-swap tasks</h2><p class="note">The swapped videos are linked, not '
+        f"copied: {html.escape(EXPIRY_NOTE)}</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
+def render_page(data: ReportData, images: Mapping[str, str], *, title: str) -> str:
+    """The whole page."""
+    made = data.made_at.strftime("%Y-%m-%d %H:%M UTC") if data.made_at else ""
+    source = f"from {data.source} · " if data.source else ""
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="referrer" content="no-referrer">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body><main>"
+        f"<h1>{html.escape(title)}</h1>"
+        f'<div class="meta">{html.escape(source)}made {made} · headswap-nb '
+        f"{html.escape(__version__)} · this file asks no other host for anything</div>"
+        f"{_summary(data)}{_charts(data.analyses)}{_analysis_table(data.analyses)}"
+        f"{_people(data.analyses, images)}{_tasks(data.tasks, images)}"
+        "</main></body></html>"
+    )
