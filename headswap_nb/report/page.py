@@ -35,6 +35,8 @@ CSP = (
     "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
     "form-action 'none'"
 )
+CHART_WIDTH = 1200
+"""Pixels: the page's content width, so a chart fills its section (it scrolls if wider)."""
 MAX_PEOPLE_CARDS = 500
 """Analyses whose people are drawn at most (the table lists every analysis anyway)."""
 
@@ -58,9 +60,10 @@ td.url{max-width:360px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap
 td.err{color:#c62828;max-width:380px}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;user-select:all}
 .cards{display:flex;flex-wrap:wrap;gap:12px}
-.card{border:1px solid #e0e0e0;border-radius:8px;padding:8px;width:300px}
+.card{border:1px solid #e0e0e0;border-radius:8px;padding:8px;max-width:100%;min-width:140px}
 .card .title{font-size:12px;margin-bottom:6px;overflow:hidden;text-overflow:ellipsis;
- white-space:nowrap}
+ white-space:nowrap;max-width:560px}
+td.nowrap{white-space:nowrap}
 figure{display:inline-block;margin:0 6px 6px 0;text-align:center;font-size:11px;color:#616161}
 figure>*{display:block}
 .legend{display:flex;gap:12px;font-size:12px;color:#616161;margin-top:4px}
@@ -133,7 +136,8 @@ def _summary(data: ReportData) -> str:
 
 
 def _legend(states: Iterable[str]) -> str:
-    present = [s for s in _STATE_ORDER if s in set(states)]
+    seen = set(states)
+    present = [s for s in _STATE_ORDER if s in seen]
     items = "".join(
         f'<span><i style="background:{STATE_COLOURS[s]}"></i>{html.escape(s)}</span>'
         for s in present
@@ -157,16 +161,17 @@ def _charts(analyses: Sequence[Job]) -> str:
     more = ""
     if len(analyses) > 400:
         more = f'<p class="note">The first 400 of {len(analyses)} analyses are drawn.</p>'
+    time_chart = column_chart(timing, title="Seconds per analysis", unit="s", width=CHART_WIDTH)
+    people_chart = column_chart(
+        people, title="People per analysis", unit="people", integer=True, width=CHART_WIDTH
+    )
     return (
         '<section><h2>Time per analysis</h2><p class="note">Seconds from the submit answer '
         "to the end (or to now, while it runs), in the order the videos were given.</p>"
-        f'<div class="chart">{column_chart(timing, title="Seconds per analysis", unit="s")}'
-        f"</div>{_legend(j.entry.state.value for j in analyses)}{more}</section>"
+        f'<div class="chart">{time_chart}</div>'
+        f"{_legend(j.entry.state.value for j in analyses)}{more}</section>"
         '<section><h2>People detected per analysis</h2><p class="note">Completed analyses '
-        "only.</p>"
-        f'<div class="chart">'
-        f"{column_chart(people, title='People per analysis', unit='people', integer=True)}"
-        f"</div>{more}</section>"
+        f'only.</p><div class="chart">{people_chart}</div>{more}</section>'
     )
 
 
@@ -202,10 +207,10 @@ def _analysis_table(analyses: Sequence[Job]) -> str:
             f"<tr><td>{index}</td>"
             f'<td class="url">{link(e.url, short_url(e.url, 60))}</td>'
             f"<td>{badge(e.state.value)}</td>"
-            f"<td>{bar(job.shown, e.state.value, width=80)} {job.shown:.0f}%</td>"
+            f'<td class="nowrap">{bar(job.shown, e.state.value, width=80)} {job.shown:.0f}%</td>'
             f"<td><code>{html.escape(e.job_id or '')}</code></td>"
-            f"<td>{people}</td><td>{html.escape(_video_text(job))}</td>"
-            f"<td>{elapsed_text(e.elapsed_s)}</td>"
+            f'<td>{people}</td><td class="nowrap">{html.escape(_video_text(job))}</td>'
+            f'<td class="nowrap">{elapsed_text(e.elapsed_s)}</td>'
             f'<td class="err">{html.escape(error)}</td></tr>'
         )
     body = "".join(rows) or '<tr><td colspan="9">No analyses.</td></tr>'
@@ -272,7 +277,7 @@ def _tasks(tasks: Sequence[Job], images: Mapping[str, str]) -> str:
         )
     return (
         '<section><h2>Head-swap tasks</h2><p class="note">The swapped videos are linked, not '
-        f"copied: {html.escape(EXPIRY_NOTE)}</p>"
+        f"copied. {html.escape(EXPIRY_NOTE)}</p>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
     )
 
