@@ -142,7 +142,8 @@ def run_analyze(args: argparse.Namespace, argv: list[str]) -> int:
         except JournalError as exc:
             raise CommandError(f"cannot open the journal: {exc}", ExitCode.ERROR) from None
         try:
-            again = repend_unsent(journal, urls)
+            asked = set(urls)
+            again = repend_unsent(journal, lambda row: row.url in asked, "analysis")
             held = 0
             if args.probe:  # before the loop runs: a Ctrl-C here stops with nothing sent
                 urls, held = _probe(urls, journal, screen)

@@ -15,7 +15,7 @@ from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
 from headswap_nb.errors import ConfigurationError, InvalidRequestError, JournalError
-from headswap_nb.jobs import JobEntry, Journal
+from headswap_nb.jobs import JobEntry, Journal, JournalRow
 from headswap_nb.jobs.pace import Pace
 from headswap_nb.jobs.summary import summarize
 from headswap_nb.report.data import open_journal
@@ -23,6 +23,7 @@ from headswap_nb.terminal.common import (
     CommandError,
     problem_lines,
     read_input,
+    repend_unsent,
     resume_hint,
     write_out,
 )
@@ -85,8 +86,11 @@ def _create(batch: Batch, groups: list[FaceGroup], resolution: str, screen: Scre
         key = task_key(group.url, group.mappings, resolution)
         existing = held.get(key)
         if existing is not None:
-            ident = existing.task_id or "no id yet"
-            screen.say(f"already created: task {ident} ({existing.state.value}) for {group.url}")
+            if existing.task_id is not None:
+                state = existing.state.value
+                screen.say(f"already created: task {existing.task_id} ({state}) for {group.url}")
+            else:  # journaled, never sent (or it needs attention): the batch knows what to do
+                screen.say(f"resuming the task for {group.url} ({existing.state.value})")
             continue
         mappings = [{"obj_id": obj, "img_url": face} for obj, face in group.mappings]
         try:
@@ -116,6 +120,17 @@ async def _run(args: argparse.Namespace, argv: list[str], screen: Screen, journa
             screen.say(f"line {group.line}: {group.url} {why}: analyse it first", style="red")
         else:
             usable.append(group)
+    wanted = {task_key(g.url, g.mappings, args.resolution) for g in usable}
+
+    def asked(row: JournalRow) -> bool:
+        request = row.request
+        return request is not None and (
+            task_key(row.url, request.mappings, request.resolution) in wanted
+        )
+
+    again = repend_unsent(journal, asked, "task")
+    if again:
+        screen.say(f"{again} task(s) stopped before they were sent are sent now")
     async with AsyncExitStack() as stack:
         try:
             target = await stack.enter_async_context(open_client(simulate=args.simulate))
@@ -129,7 +144,6 @@ async def _run(args: argparse.Namespace, argv: list[str], screen: Screen, journa
             end = await _follow_analyses(batch, screen, urls, args.lines)
             if not end.interrupted:
                 skipped += _create(batch, usable, args.resolution, screen)
-                wanted = {task_key(g.url, g.mappings, args.resolution) for g in usable}
                 count = sum(1 for t in batch.tasks if _key_of(t) in wanted)
                 screen.say(f"Following {count} head-swap task(s); journal {journal.path}")
 
@@ -143,7 +157,6 @@ async def _run(args: argparse.Namespace, argv: list[str], screen: Screen, journa
                 end = await drive(batch, screen, view)
         finally:
             await batch.aclose()
-        wanted = {task_key(g.url, g.mappings, args.resolution) for g in usable}
         tasks = [t for t in batch.tasks if _key_of(t) in wanted]
         for text in problem_lines(tasks):
             screen.say(text)
