@@ -248,9 +248,7 @@ def test_stdin_input_journals_in_the_working_directory_and_out_parquet(
 
     urls = [f"https://example.com/i{i}.mp4?{OK}" for i in range(2)]
     text = "# my videos\n\n" + "\n".join(urls) + "\n" + urls[0] + "\n"  # comment, repeat
-    done = run_cli(
-        ["analyze", "-", "--out", "res.parquet"], cwd=tmp_path, sim=sim, stdin=text
-    )
+    done = run_cli(["analyze", "-", "--out", "res.parquet"], cwd=tmp_path, sim=sim, stdin=text)
     assert done.returncode == 0, done.stdout
     assert "1 repeated URL(s) counted once" in done.stdout
     assert (tmp_path / "stdin.journal.sqlite").is_file()

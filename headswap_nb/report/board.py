@@ -90,11 +90,14 @@ def _row(job: Job, thumbnails: Mapping[str, str] | None) -> str:
     )
 
 
-def _table(jobs: Sequence[Job], limit: int, thumbnails: Mapping[str, str] | None, id_: str) -> str:
+def _table(
+    jobs: Sequence[Job], limit: int, thumbnails: Mapping[str, str] | None, *, tasks: bool
+) -> str:
     shown = select_rows(jobs, limit)
+    names = ("task id", "output") if tasks else ("analysis id", "people")
     head = "".join(
         f'<th style="{_TH}">{name}</th>'
-        for name in ("video", "state", "progress", "elapsed", id_, "", "error")
+        for name in ("video", "state", "progress", "elapsed", *names, "error")
     )
     more = ""
     if len(shown) < len(jobs):
@@ -116,14 +119,14 @@ def render_board(
         '<div class="hs-snapshot" style="font-family:system-ui,sans-serif;font-size:13px">',
         f'<div style="margin:2px 0 6px"><b>{html.escape(s.describe())}</b>{pace}</div>',
         f'<div style="margin-bottom:6px">{bar(s.progress, "completed", width=320)}</div>',
-        _table(data.analyses, limit, thumbnails, "analysis id"),
+        _table(data.analyses, limit, thumbnails, tasks=False),
     ]
     if data.tasks:
         t = data.task_summary
         parts += [
             f'<div style="margin:10px 0 4px"><b>Head-swap tasks: {html.escape(t.describe())}'
             f'</b> <span style="opacity:.7">{html.escape(EXPIRY_NOTE)}</span></div>',
-            _table(data.tasks, limit, None, "task id"),
+            _table(data.tasks, limit, None, tasks=True),
         ]
     parts.append("</div>")
     return "".join(parts)

@@ -161,7 +161,9 @@ def _charts(analyses: Sequence[Job]) -> str:
     more = ""
     if len(analyses) > 400:
         more = f'<p class="note">The first 400 of {len(analyses)} analyses are drawn.</p>'
-    time_chart = column_chart(timing, title="Seconds per analysis", unit="s", width=CHART_WIDTH)
+    time_chart = column_chart(
+        timing, title="Seconds per analysis", unit="seconds", width=CHART_WIDTH
+    )
     people_chart = column_chart(
         people, title="People per analysis", unit="people", integer=True, width=CHART_WIDTH
     )
