@@ -57,7 +57,7 @@ def _positive(text: str) -> int:
 
 def _run_options(command: argparse.ArgumentParser, *, out_what: str) -> None:
     add = command.add_argument
-    add("--concurrency", type=_positive, default=4, metavar="N", help="submits in flight at most")
+    add("--concurrency", type=_positive, default=4, metavar="N", help="submits at once (4)")
     add("--out", metavar="PATH", help=f"write the {out_what} to PATH (.csv, or .parquet)")
     add(
         "--simulate",
@@ -65,7 +65,7 @@ def _run_options(command: argparse.ArgumentParser, *, out_what: str) -> None:
         help="run against a simulator started for this run (default: the AKOOL_API_KEY "
         "credential, else an embedded simulator, said so)",
     )
-    add("--lines", type=_positive, default=12, metavar="N", help="active jobs shown at most")
+    add("--lines", type=_positive, default=12, metavar="N", help="active jobs shown at most (12)")
 
 
 def _batch_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -97,22 +97,28 @@ def _batch_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser
     swap = commands.add_parser(
         "swap",
         help="create head-swap tasks for a journal's completed analyses; resumable",
-        description="Create a head-swap task for each video of FACES (CSV columns "
+        description="Create a head-swap task for each video of the --faces CSV (columns "
         "video_url,obj_id,face_url; the rows of one video are one task), on the completed "
         "analyses of JOURNAL, and follow them to the end. Running it again resumes: a task "
         "already created is never created again.",
         epilog=EXIT_CODES_HELP,
     )
     swap.add_argument("journal", metavar="JOURNAL", help="the journal of an analyze run")
-    swap.add_argument("--faces", required=True, metavar="CSV", help="video_url,obj_id,face_url")
-    swap.add_argument("--resolution", choices=("480p", "720p"), default="720p")
+    swap.add_argument(
+        "--faces", required=True, metavar="CSV", help="columns video_url,obj_id,face_url"
+    )
+    swap.add_argument(
+        "--resolution", choices=("480p", "720p"), default="720p", help="default %(default)s"
+    )
     _run_options(swap, out_what="tasks")
     status = commands.add_parser(
         "status",
         help="counts per state of a journal, and what needs attention and why",
+        description="Print the counts per state of JOURNAL's analyses and tasks, then what "
+        "needs attention and what failed, and why. Sends nothing.",
         epilog=EXIT_CODES_HELP,
     )
-    status.add_argument("journal", metavar="JOURNAL")
+    status.add_argument("journal", metavar="JOURNAL", help="a journal (*.journal.sqlite)")
     report = commands.add_parser(
         "report",
         help="write a self-contained HTML report of a journal",
@@ -120,9 +126,11 @@ def _batch_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser
         "previews (copied into the file now) and links to the swapped videos (which may "
         "expire, about 7 days). Opening it sends no request anywhere.",
     )
-    report.add_argument("journal", metavar="JOURNAL")
-    report.add_argument("-o", "--output", default="report.html", metavar="PATH")
-    report.add_argument("--title", default="Head-swap report")
+    report.add_argument("journal", metavar="JOURNAL", help="a journal (*.journal.sqlite)")
+    report.add_argument(
+        "-o", "--output", default="report.html", metavar="PATH", help="default %(default)s"
+    )
+    report.add_argument("--title", default="Head-swap report", help="the page's title")
     report.add_argument(
         "--no-images", action="store_true", help="do not fetch the previews (grey boxes)"
     )
