@@ -108,7 +108,7 @@ def test_sigint_midway_then_the_same_command_resumes_and_sends_each_url_once(
     assert "Stopping: nothing new is sent" in printed
     assert "Run the same command again to resume: headswap-nb analyze urls.txt" in printed
 
-    journal = source.with_name("urls.txt.journal.sqlite")
+    journal = source.with_name("urls.txt.sim.journal.sqlite")
     rows = journal_rows(journal)
     assert len(rows) == 50  # the whole batch was journaled before anything was sent
     assert not [r for r in rows if r.needs_attention]  # in-flight submits answered
@@ -154,7 +154,7 @@ def test_a_second_ctrl_c_stops_at_once_and_the_unanswered_need_attention(
     assert time.monotonic() - started < 4.5, "the second Ctrl-C must not wait for the answers"
     assert "Stopping now" in out
 
-    status = run_cli(["status", "urls.txt.journal.sqlite"], cwd=tmp_path, sim=None)
+    status = run_cli(["status", "urls.txt.sim.journal.sqlite"], cwd=tmp_path, sim=None)
     assert status.returncode == 3, status.stdout
     assert "need attention" in status.stdout and "Need attention" in status.stdout
     assert status.stdout.count("may exist on the server") >= 1
@@ -234,7 +234,7 @@ def test_csv_input_with_a_video_url_column_and_out_csv(sim: Simulator, tmp_path:
     (tmp_path / "in.csv").write_text("name,video_url,comment\n" + "\n".join(rows) + "\n")
     done = run_cli(["analyze", "in.csv", "--out", "out.csv"], cwd=tmp_path, sim=sim)
     assert done.returncode == 0, done.stdout
-    assert (tmp_path / "in.csv.journal.sqlite").is_file()  # beside the input
+    assert (tmp_path / "in.csv.sim.journal.sqlite").is_file()  # beside the input
     frame = read_csv(tmp_path / "out.csv")
     assert sorted(frame["video_url"]) == sorted(r.split(",")[1] for r in rows)
     assert list(frame["status"].astype(str)) == ["completed"] * 3
@@ -251,7 +251,7 @@ def test_stdin_input_journals_in_the_working_directory_and_out_parquet(
     done = run_cli(["analyze", "-", "--out", "res.parquet"], cwd=tmp_path, sim=sim, stdin=text)
     assert done.returncode == 0, done.stdout
     assert "1 repeated URL(s) counted once" in done.stdout
-    assert (tmp_path / "stdin.journal.sqlite").is_file()
+    assert (tmp_path / "stdin.sim.journal.sqlite").is_file()
     frame = read_parquet(tmp_path / "res.parquet")
     assert sorted(frame["video_url"]) == sorted(urls)
     assert submissions(sim) == {u: 1 for u in urls}
@@ -270,7 +270,7 @@ def test_exit_1_when_some_failed_or_were_not_urls(sim: Simulator, tmp_path: Path
     assert done.returncode == 1, done.stdout
     assert "line 3: 'ftp://example.com/x.mp4' must start with http:// or https://" in done.stdout
     assert "Failed:" in done.stdout and "bad.mp4" in done.stdout
-    status = run_cli(["status", "urls.txt.journal.sqlite"], cwd=tmp_path, sim=None)
+    status = run_cli(["status", "urls.txt.sim.journal.sqlite"], cwd=tmp_path, sim=None)
     assert status.returncode == 1
     assert re.search(r"completed\s+│\s+1", status.stdout) and "failed" in status.stdout
 

@@ -27,7 +27,7 @@ def analysed(tmp_path: Path) -> Iterator[tuple[Simulator, Path]]:
         urls_file(tmp_path / "urls.txt", VIDEOS)
         done = run_cli(["analyze", "urls.txt"], cwd=tmp_path, sim=sim)
         assert done.returncode == 0, done.stdout
-        yield sim, tmp_path / "urls.txt.journal.sqlite"
+        yield sim, tmp_path / "urls.txt.sim.journal.sqlite"
 
 
 def faces_csv(path: Path, sim: Simulator, rows: list[tuple[str, int, int]]) -> Path:

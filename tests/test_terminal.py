@@ -19,6 +19,7 @@ from headswap_nb.jobs.pace import Pace
 from headswap_nb.jobs.summary import summarize
 from headswap_nb.models import Analysis, Task
 from headswap_nb.terminal.common import default_journal, repend_unsent, resume_hint
+from headswap_nb.terminal.connect import simulated
 from headswap_nb.terminal.drive import RunEnd, drive
 from headswap_nb.terminal.inputs import InputError, read_faces, read_urls
 from headswap_nb.terminal.outcome import EXIT_CODES_HELP, ExitCode, outcome
@@ -78,6 +79,25 @@ def test_faces_csv_mistakes_name_the_line(text: str, words: str) -> None:
 def test_the_journal_lives_beside_the_input(tmp_path: Path) -> None:
     assert default_journal(str(tmp_path / "urls.txt")) == tmp_path / "urls.txt.journal.sqlite"
     assert default_journal("-") == Path("stdin.journal.sqlite")
+    # Simulated work is journaled apart: resumed against Akool, a simulated "completed"
+    # would stand for an analysis Akool never made.
+    simulated_path = default_journal(str(tmp_path / "urls.txt"), simulated=True)
+    assert simulated_path == tmp_path / "urls.txt.sim.journal.sqlite"
+    assert default_journal("-", simulated=True) == Path("stdin.sim.journal.sqlite")
+
+
+@pytest.mark.parametrize(
+    ("simulate", "env", "expected"),
+    [
+        (True, {"AKOOL_API_KEY": "k"}, True),
+        (False, {}, True),  # no credential: the embedded simulator
+        (False, {"AKOOL_API_KEY": "k"}, False),  # Akool
+        (False, {"AKOOL_API_KEY": "k", "AKOOL_BASE_URL": "https://eu.openapi.akool.com"}, False),
+        (False, {"AKOOL_API_KEY": "k", "AKOOL_BASE_URL": "http://127.0.0.1:8123"}, True),
+    ],
+)
+def test_which_runs_count_as_simulated(simulate: bool, env: dict[str, str], expected: bool) -> None:
+    assert simulated(simulate=simulate, environ=env) is expected
 
 
 # --- exit codes -----------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from headswap_nb.terminal.common import (
     resume_hint,
     write_out,
 )
-from headswap_nb.terminal.connect import open_client
+from headswap_nb.terminal.connect import open_client, simulated
 from headswap_nb.terminal.drive import drive
 from headswap_nb.terminal.inputs import read_urls
 from headswap_nb.terminal.outcome import ExitCode, outcome
@@ -136,7 +136,8 @@ def run_analyze(args: argparse.Namespace, argv: list[str]) -> int:
     screen, _ = make_screen()
     try:
         urls, rejected = _urls(args, screen)
-        path = Path(args.journal) if args.journal else default_journal(args.input)
+        sim = simulated(simulate=args.simulate)
+        path = Path(args.journal) if args.journal else default_journal(args.input, simulated=sim)
         try:
             journal = Journal(path)
         except JournalError as exc:
@@ -155,6 +156,9 @@ def run_analyze(args: argparse.Namespace, argv: list[str]) -> int:
     except CommandError as exc:
         screen.say(f"headswap-nb analyze: {exc}", style="red")
         return exc.code
-    except KeyboardInterrupt:
-        screen.say("Stopped before anything was sent.")
+    except KeyboardInterrupt:  # outside the run (probing, closing): nothing is lost
+        screen.say("Stopped: whatever was sent is in the journal; run the same command again.")
         return int(ExitCode.INTERRUPTED)
+    except JournalError as exc:
+        screen.say(f"headswap-nb analyze: the journal failed: {exc}", style="red")
+        return int(ExitCode.ERROR)

@@ -27,7 +27,7 @@ __all__ = [
     "write_out",
 ]
 
-STDIN_JOURNAL = "stdin.journal.sqlite"
+STDIN = "stdin"
 
 
 class CommandError(Exception):
@@ -48,11 +48,16 @@ def read_input(name: str) -> str:
         raise CommandError(f"cannot read {name}: {exc}", 2) from None
 
 
-def default_journal(name: str) -> Path:
-    """``<input>.journal.sqlite`` beside the input; for stdin, in the working directory."""
+def default_journal(name: str, *, simulated: bool = False) -> Path:
+    """``<input>.journal.sqlite`` beside the input; for stdin, in the working directory.
+
+    Work done against a simulator goes to ``<input>.sim.journal.sqlite`` instead: resumed
+    against Akool, a simulated "completed" would stand for an analysis Akool never made
+    (and a real journal must never be polled at a simulator that is gone)."""
+    suffix = ".sim.journal.sqlite" if simulated else ".journal.sqlite"
     if name == "-":
-        return Path(STDIN_JOURNAL)
-    return Path(name).with_name(Path(name).name + ".journal.sqlite")
+        return Path(STDIN + suffix)
+    return Path(name).with_name(Path(name).name + suffix)
 
 
 def repend_unsent(journal: Journal, wanted: Callable[[JournalRow], bool], kind: str) -> int:

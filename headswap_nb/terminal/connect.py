@@ -7,21 +7,34 @@ plainly, so nobody believes their account did the work.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from headswap_nb.connection import connect_async, credential_env_var, describe
+from headswap_nb.client.config import DEFAULT_BASE_URL
+from headswap_nb.connection import connect_async, credential_env_var, describe, is_loopback_url
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from headswap_nb.client import AsyncClient
 
-__all__ = ["SIMULATOR_SPEED", "Target", "open_client"]
+__all__ = ["SIMULATOR_SPEED", "Target", "open_client", "simulated"]
 
 SIMULATOR_SPEED = 10.0
 """As the embedded simulator: an analysis takes seconds, and its progress still shows."""
+
+
+def simulated(*, simulate: bool, environ: Mapping[str, str] | None = None) -> bool:
+    """True when a command will talk to a simulator, not to Akool: ``--simulate``, no
+    credential (the embedded one), or an ``AKOOL_BASE_URL`` on this machine. Decided before
+    anything starts, so that simulated work is journaled apart from real work."""
+    env = os.environ if environ is None else environ
+    if simulate or credential_env_var(env) is None:
+        return True
+    return is_loopback_url(env.get("AKOOL_BASE_URL", "").strip() or DEFAULT_BASE_URL)
 
 
 @dataclass(frozen=True, slots=True)

@@ -187,3 +187,9 @@ def run_swap(args: argparse.Namespace, argv: list[str]) -> int:
     except CommandError as exc:
         screen.say(f"headswap-nb swap: {exc}", style="red")
         return exc.code
+    except KeyboardInterrupt:  # outside the run (closing): nothing is lost
+        screen.say("Stopped: whatever was sent is in the journal; run the same command again.")
+        return int(ExitCode.INTERRUPTED)
+    except JournalError as exc:
+        screen.say(f"headswap-nb swap: the journal failed: {exc}", style="red")
+        return int(ExitCode.ERROR)
