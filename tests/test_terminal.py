@@ -175,7 +175,7 @@ def test_plain_screen_prints_changes_with_counts_and_a_heartbeat() -> None:
     screen.change("✓ completed", done, "1/2 done")
     snap = snapshot([done], noun="analyses", summary=summarize([done]), pace=Pace(None, None),
                     shown=lambda e: (100.0, 0.0), limit=5)  # fmt: skip
-    screen.refresh(snap)
+    screen.refresh(lambda: snap)
     assert out.getvalue().splitlines() == [
         "[1/2 done] ✓ completed",
         "[1 total · 1 completed · 100%]",
@@ -233,7 +233,7 @@ class Quiet:
     def change(self, line: str, job: JobEntry, counts: str) -> None:
         self.changes.append(line)
 
-    def refresh(self, snap: object) -> None:
+    def refresh(self, view: object) -> None:
         pass
 
 

@@ -92,12 +92,12 @@ async def drive(
     try:
         while not runner.done():
             await asyncio.wait({runner}, timeout=refresh)
-            screen.refresh(view())
+            screen.refresh(view)
     finally:
         unsubscribe()
         for signum in handled:
             loop.remove_signal_handler(signum)
-        screen.refresh(view())
+        screen.refresh(view)
         screen.stop()
     if stopped:
         sent = sum(1 for j in stopped if j.job_id is not None)

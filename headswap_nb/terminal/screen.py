@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Protocol
 
 from rich.console import Console, Group, RenderableType
@@ -57,8 +58,9 @@ class Screen(Protocol):
         """``job`` changed state (``line``: ``view.change_line``; ``counts``: the batch's,
         ``view.counts_text``)."""
 
-    def refresh(self, snap: Snapshot) -> None:
-        """The batch now (called a few times a second)."""
+    def refresh(self, view: Callable[[], Snapshot]) -> None:
+        """Show the batch now, ``view()`` (called a few times a second; a screen that has
+        nothing to redraw does not even compute it — with 10,000 jobs it is not free)."""
 
 
 def render(snap: Snapshot, *, width: int = 100) -> RenderableType:
@@ -101,14 +103,17 @@ class LiveScreen:
     def __init__(self, console: Console) -> None:
         self.console = console
         self._live = Live(console=console, auto_refresh=False, transient=False)
+        self._finished: list[Text] = []
 
     def start(self) -> None:
         self._live.start()
 
     def stop(self) -> None:
+        self._flush()
         self._live.stop()
 
     def say(self, text: str, *, style: str = "") -> None:
+        self._flush()
         self.console.print(Text(text, style=style))
 
     def change(self, line: str, job: JobEntry, counts: str) -> None:
@@ -117,12 +122,20 @@ class LiveScreen:
             return
         style = STATE_STYLES.get(job.state.value, "")
         if job.is_task and job.output_url:  # the link is what matters: keep it whole
-            self.console.print(Text(line, style=style), soft_wrap=True)
+            self._finished.append(Text(line, style=style))
         else:
-            self.console.print(Text(line, style=style, overflow="ellipsis", no_wrap=True))
+            self._finished.append(Text(line, style=style, overflow="ellipsis", no_wrap=True))
 
-    def refresh(self, snap: Snapshot) -> None:
-        self._live.update(render(snap, width=self.console.width), refresh=True)
+    def _flush(self) -> None:
+        # One print per refresh, however many finished: every print above a Live area
+        # redraws it, and a thousand redraws a second starve the batch itself.
+        if self._finished:
+            lines, self._finished = self._finished, []
+            self.console.print(Group(*lines), soft_wrap=True)
+
+    def refresh(self, view: Callable[[], Snapshot]) -> None:
+        self._flush()
+        self._live.update(render(view(), width=self.console.width), refresh=True)
 
 
 class PlainScreen:
@@ -150,9 +163,9 @@ class PlainScreen:
     def change(self, line: str, job: JobEntry, counts: str) -> None:
         self._print(f"[{counts}] {line}")
 
-    def refresh(self, snap: Snapshot) -> None:
+    def refresh(self, view: Callable[[], Snapshot]) -> None:
         if self._clock() - self._last >= self.heartbeat:
-            self._print(f"[{headline(snap)}]")
+            self._print(f"[{headline(view())}]")
 
 
 def make_screen(console: Console | None = None) -> tuple[Screen, Console]:

@@ -67,8 +67,11 @@ def snapshot(
     shown: Callable[[JobEntry], tuple[float, float | None]],
     limit: int,
 ) -> Snapshot:
-    """The snapshot of ``jobs`` (``shown``: ``Batch.shown``), ``limit`` lines at most."""
+    """The snapshot of ``jobs`` (``shown``: ``Batch.shown``), ``limit`` lines at most:
+    the processing ones first (their bars move), then the queued and submitting, each group
+    in batch order so that lines do not jump around."""
     active = [j for j in jobs if j.state.is_active]
+    active.sort(key=lambda j: j.state.value != "processing")  # stable
     lines = []
     for job in active[:limit]:
         progress, eta = shown(job)
