@@ -262,3 +262,20 @@ def test_first_ctrl_c_lets_submits_in_flight_answer_and_journal_their_ids(
     assert sent == set(client.submissions)  # every submit that left has its id journaled
     assert 3 <= len(sent) < 10 and len(sent) % 3 == 0  # whole waves: in-flight ones answered
     assert not [r for r in rows if r.needs_attention]
+
+
+def test_probe_without_the_extra_is_a_one_line_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import headswap_nb.preflight
+    from headswap_nb.cli import main
+
+    monkeypatch.setattr(headswap_nb.preflight, "available", lambda: False)
+    source = tmp_path / "urls.txt"
+    source.write_text("https://example.com/v.mp4\n")
+    assert main(["analyze", str(source), "--probe"]) == 2
+    out = capsys.readouterr().out.strip()
+    assert out == (
+        "headswap-nb analyze: --probe needs the probe extra: pip install 'headswap-nb[probe]'"
+    )
+    assert list(tmp_path.iterdir()) == [source]  # no journal made, nothing sent

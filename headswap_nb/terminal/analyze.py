@@ -54,12 +54,8 @@ def _urls(args: argparse.Namespace, screen: Screen) -> tuple[list[str], int]:
 def _probe(urls: list[str], journal: Journal, screen: Screen) -> tuple[list[str], int]:
     """The URLs the probe lets through (ones the journal holds as sent are not probed: they
     are polled whatever a probe says now), and how many it held back."""
-    from headswap_nb.preflight import available, held_back_reason, probe
+    from headswap_nb.preflight import held_back_reason, probe
 
-    if not available():
-        raise CommandError(
-            "--probe needs the probe extra: pip install 'headswap-nb[probe]'", ExitCode.USAGE
-        )
     sent = {r.url for r in journal.rows("analysis") if r.state != "pending" or r.job_id}
     fresh = [u for u in urls if u not in sent]
     screen.say(f"Probing {len(fresh)} video(s) before sending them…")
@@ -135,6 +131,14 @@ def run_analyze(args: argparse.Namespace, argv: list[str]) -> int:
     hint); returns the exit code."""
     screen, _ = make_screen()
     try:
+        if args.probe:
+            from headswap_nb.preflight import available
+
+            if not available():  # said before anything is read, written or sent
+                raise CommandError(
+                    "--probe needs the probe extra: pip install 'headswap-nb[probe]'",
+                    ExitCode.USAGE,
+                )
         urls, rejected = _urls(args, screen)
         sim = simulated(simulate=args.simulate)
         path = Path(args.journal) if args.journal else default_journal(args.input, simulated=sim)
