@@ -8,7 +8,8 @@ previews into ``data:`` URIs while their links still work. Modules, one job each
 ``present``  small shared pieces: state colours, badges, bars, safe links, short URLs
 ``charts``   column charts as inline SVG
 ``images``   fetching previews (bounded, short deadlines) and checking they are images
-``page``     the whole page (pure)
+``tables``   the page's tables: analyses, people, tasks (pure)
+``page``     the whole page: summary, charts, the tables (pure)
 ``board``    the board snapshot (pure)
 ``write``    ``report()``: collect, fetch, render, write
 """
