@@ -1,0 +1,64 @@
+"""``report(batch_or_journal, path)``: the I/O shell around the pure page.
+
+Collect the data, fetch the previews while their links still work, render, write the file
+in one piece (a temporary file renamed over the target, so a reader never sees half).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from headswap_nb.report.data import collect
+from headswap_nb.report.images import DEFAULT_TIMEOUT, DEFAULT_WORKERS, fetch_images
+from headswap_nb.report.page import image_urls, render_page
+
+if TYPE_CHECKING:
+    import httpx
+
+    from headswap_nb.batch import Batch
+    from headswap_nb.jobs import Journal
+
+__all__ = ["report"]
+
+
+def report(
+    source: Batch | Journal | str | os.PathLike[str],
+    path: str | os.PathLike[str],
+    *,
+    title: str = "Head-swap report",
+    images: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    workers: int = DEFAULT_WORKERS,
+    transport: httpx.BaseTransport | None = None,
+) -> Path:
+    """Write one self-contained HTML file about ``source`` (a ``Batch``, a ``Journal`` or
+    a journal's path) to ``path`` and return its path.
+
+    It holds the summary and counts, a chart of the time each analysis took and one of the
+    people each found (inline SVG), a table of the analyses, the people's previews and the
+    head-swap tasks with links to their outputs (which may expire, about 7 days). Previews
+    are fetched now (``workers`` at a time, ``timeout`` seconds each; ``images=False``
+    skips them) and embedded; one that cannot be fetched is a grey box. Opening the file
+    sends no request anywhere: it has no scripts, stylesheets, fonts or images from
+    elsewhere."""
+    data = collect(source)
+    fetched = (
+        fetch_images(image_urls(data), timeout=timeout, workers=workers, transport=transport)
+        if images
+        else {}
+    )
+    page = render_page(data, fetched, title=title)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(page)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return target
