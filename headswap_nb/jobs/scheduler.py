@@ -9,6 +9,7 @@ jobs cost one sleeping coroutine plus a heap item each, rather than 10,000 sleep
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 import itertools
 import logging
@@ -125,7 +126,7 @@ class Scheduler:
                 del live[key]
                 self._polls += 1
                 task = self._polling[key] = self._spawn(loop, self._started(poll))
-                task.add_done_callback(lambda done, key=key: self._poll_done(key, done))
+                task.add_done_callback(functools.partial(self._poll_done, key))
             else:
                 break
 
