@@ -383,6 +383,14 @@ class Batch:
         self._runner = loop.create_task(self._engine.run(), name="headswap-batch")
         return self._runner
 
+    def stop(self) -> None:
+        """Stop this run and leave every job as it is: nothing new is sent and nothing
+        more is polled, but submits in flight are let answer, so their ids are kept. URLs
+        never sent stay pending (in the journal too), and running jobs stay as last seen:
+        ``start``/``run_sync`` again, or ``Batch.resume`` in another process, goes on from
+        there without sending anything twice. (``cancel`` instead drops jobs for good.)"""
+        self._engine.stop()
+
     async def wait(self) -> BatchSummary:
         """Start if needed and return the summary once nothing is pending or active."""
         # shield: cancelling one waiter must not stop a batch others are watching.

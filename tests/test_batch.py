@@ -630,3 +630,79 @@ def test_held_back_analyses_wait_for_release_and_survive_a_resume(
     assert resumed.run_sync().completed == 2 and fake_client.submissions[long_one] == 1
     assert resumed.hold(long_one, "too late") == []  # sent already: nothing to hold back
     resumed.close()
+
+
+# --- stopping and going on ------------------------------------------------------------------
+
+
+def test_stop_leaves_every_job_to_go_on_from_here_and_in_a_resume(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite"
+    client = FakeClient(duration=0.3, submit_delay=0.05)
+    listed = urls(10)
+    batch = Batch(listed, client=client, poll=FAST, journal=path, concurrency=2)  # type: ignore[arg-type]
+
+    at_stop = 0
+
+    async def stop_after_three() -> None:
+        nonlocal at_stop
+        task = batch.start()
+        while client.submissions.total() < 3:
+            await asyncio.sleep(0.005)
+        batch.stop()
+        at_stop = client.submissions.total() + client._submitting  # answered + in flight
+        await asyncio.wait_for(task, 5)
+        polls = client.polls
+        await asyncio.sleep(0.1)
+        assert client.polls == polls  # nothing is polled after the stop
+
+    asyncio.run(stop_after_three())
+    states = {e.url: e.state for e in batch.entries}
+    sent = [u for u in listed if client.submissions[u]]
+    assert len(sent) == at_stop < len(listed)  # the submits in flight answered; no more
+    assert all(batch.entry(u).analysis_id for u in sent)
+    assert {states[u] for u in listed if u not in sent} == {EntryState.PENDING}
+    assert not batch.needs_attention and batch.summary.cancelled == 0
+    with Journal(path) as journal:  # the journal says the same: unsent ones are pending
+        rows = {row.url: row for row in journal.rows("analysis")}
+    assert {rows[u].state for u in listed if u not in sent} == {"pending"}
+    assert all(rows[u].job_id for u in sent)
+    batch.close()
+
+    again = Batch.resume(path, client=client, poll=FAST)  # type: ignore[arg-type]
+    summary = again.run_sync()
+    assert summary.completed == 10
+    assert set(client.submissions.values()) == {1}  # each URL sent once across both runs
+    again.close()
+
+
+def test_a_stopped_batch_goes_on_when_run_again(fake_client: FakeClient) -> None:
+    listed = urls(6)
+    batch = Batch(listed, client=fake_client, poll=FAST, concurrency=1)  # type: ignore[arg-type]
+
+    async def scenario() -> None:
+        task = batch.start()
+        while fake_client.submissions.total() < 2:
+            await asyncio.sleep(0.005)
+        batch.stop()
+        first = await task
+        assert not first.done and first.pending >= 3
+        assert first.progress < 100  # a stop is not the end of the work
+        second = await batch.wait()
+        assert second.completed == 6
+
+    asyncio.run(scenario())
+    assert set(fake_client.submissions.values()) == {1}
+    batch.close()
+
+
+def test_cancelled_jobs_are_out_of_the_percent_and_the_rate(fake_client: FakeClient) -> None:
+    batch = Batch(urls(4), client=fake_client, poll=FAST)  # type: ignore[arg-type]
+    batch.cancel(urls(4)[:2])
+    summary = batch.run_sync()
+    assert (summary.completed, summary.cancelled) == (2, 2)
+    assert summary.progress == 100.0  # what was asked for is done
+    batch.close()
+    only_cancelled = Batch(urls(2), client=fake_client, poll=FAST)  # type: ignore[arg-type]
+    only_cancelled.cancel()
+    assert only_cancelled.summary.progress == 0.0  # nothing was done: not "100 %"
+    only_cancelled.close()

@@ -18,7 +18,7 @@ from headswap_nb.jobs import EntryState, JobEntry, Journal
 from headswap_nb.jobs.pace import Pace
 from headswap_nb.jobs.summary import summarize
 from headswap_nb.models import Analysis, Task
-from headswap_nb.terminal.common import default_journal, repend_unsent, resume_hint
+from headswap_nb.terminal.common import default_journal, resume_hint
 from headswap_nb.terminal.connect import simulated
 from headswap_nb.terminal.drive import RunEnd, drive
 from headswap_nb.terminal.inputs import InputError, read_faces, read_urls
@@ -194,25 +194,6 @@ def test_status_rows_and_resume_hint() -> None:
     assert "cannot be resumed" in resume_hint(["analyze", "-"], stdin=True, ephemeral=True)
 
 
-def test_only_cancelled_rows_that_never_left_are_made_pending(tmp_path: Path) -> None:
-    with Journal(tmp_path / "j.sqlite") as journal:
-        rows = journal.add(["https://a.com/1.mp4", "https://a.com/2.mp4", "https://a.com/3.mp4"])
-        journal.set_state(rows[0].row, "cancelled")  # never sent
-        assert journal.claim(rows[1].row)
-        record = Analysis.from_json({"_id": "e" * 24, "status": 1, "progress": 0})
-        journal.submitted(rows[1].row, record)
-        journal.set_state(rows[1].row, "cancelled")  # sent: it has an id
-        journal.set_state(rows[2].row, "cancelled")  # never sent, but not asked for
-        asked = {"https://a.com/1.mp4", "https://a.com/2.mp4"}
-        assert repend_unsent(journal, lambda r: r.url in asked, "analysis") == 1
-        states = {r.url: r.state for r in journal.rows("analysis")}
-    assert states == {
-        "https://a.com/1.mp4": "pending",
-        "https://a.com/2.mp4": "cancelled",
-        "https://a.com/3.mp4": "cancelled",
-    }
-
-
 # --- Ctrl-C, in process -------------------------------------------------------------------
 
 
@@ -254,8 +235,9 @@ def test_first_ctrl_c_lets_submits_in_flight_answer_and_journal_their_ids(
 
     assert asyncio.run(run()) == RunEnd(interrupted=True, forced=False)
     assert any("Stopping: nothing new is sent" in s for s in screen.said)
-    assert not [c for c in screen.changes if "cancelled" in c]  # one line for all instead
-    assert any(s.startswith("Stopped following 10 job(s)") for s in screen.said)
+    assert not [c for c in screen.changes if "cancelled" in c]  # nothing is dropped
+    stopped = [s for s in screen.said if s.startswith("Stopped with")]
+    assert stopped and "not sent yet" in stopped[0]
     with Journal(tmp_path / "j.sqlite") as journal:
         rows = journal.rows("analysis")
     sent = {r.url for r in rows if r.job_id}

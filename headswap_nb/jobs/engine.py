@@ -113,6 +113,7 @@ class Engine:
         self._waiters: dict[int, asyncio.Future[Analysis | Task]] = {}
         self._refs = itertools.count(1)
         self._throughput = Throughput()
+        self._stopping = False  # stop(): nothing new is sent or polled until the next run
         self.problem: str | None = None
         """Why the batch stopped sending (its journal was deleted or replaced), if it did."""
 
@@ -161,6 +162,9 @@ class Engine:
             total += 1
             if entry.state is EntryState.HELD:
                 continue  # waits for the user, not for the server: no work, no progress
+            if entry.state is EntryState.CANCELLED:
+                total -= 1  # stopped by the user: out of the percent, as in the summary
+                continue
             if entry.state is EntryState.PENDING:
                 pending += 1
             elif entry.state.is_active:
@@ -298,12 +302,33 @@ class Engine:
         self.sched.poke()
         return retried
 
+    def stop(self) -> None:
+        """End the run without touching any job: nothing new is sent and nothing more is
+        polled, but every submit in flight is let answer (its id matters). What was never
+        sent stays pending and what runs stays as last seen, here and in the journal, so
+        the next ``run`` (or a resume) goes on where this one stopped."""
+        self._stopping = True
+        for ref, entry in self._entries.items():
+            if entry.state.is_active:
+                self.sched.cancel(ref)
+        self.sched.poke()
+
     # --- running ---------------------------------------------------------------------------
 
     async def run(self) -> BatchSummary:
-        """Run until nothing is pending or active; returns the summary (``done`` event)."""
+        """Run until nothing is pending or active (or ``stop``); returns the summary
+        (``done`` event)."""
         self._client()
         self.clock = PollClock(self.policy)
+        if self._stopping:  # the last run was stopped: pick up what it left
+            self._stopping = False
+            for ref, entry in self._entries.items():
+                if entry.state is EntryState.PENDING:
+                    self._queue(ref)
+                elif entry.state.is_active and entry.job_id is not None:
+                    self._schedule_poll(ref, 0.0)
+                elif entry.state is EntryState.SUBMITTING:  # left to another process
+                    self._adopt(ref)
         try:
             await self.sched.run()
         finally:
@@ -332,7 +357,8 @@ class Engine:
         if not new.is_task:
             old = self._entries[new.ref]
             self._tally.replace(old, new)
-            if new.state.is_terminal and not old.state.is_terminal:
+            ended = new.state.is_terminal and new.state is not EntryState.CANCELLED
+            if ended and not old.state.is_terminal:  # a stop is not work done: not in the rate
                 self._throughput.finished()
         self._entries[new.ref] = new
         if event is not None:
@@ -351,7 +377,8 @@ class Engine:
         self.sched.submit(lambda: self._start_submit(ref), first=kind_of(entry).first)
 
     def _schedule_poll(self, ref: int, delay: float) -> None:
-        self.sched.schedule(ref, delay, lambda: self._poll(ref))
+        if not self._stopping:
+            self.sched.schedule(ref, delay, lambda: self._poll(ref))
 
     def _next_poll(self, ref: int, record: Analysis | Task) -> float:
         assert self.clock is not None, "polls are planned only inside a run"
@@ -361,7 +388,7 @@ class Engine:
 
     def _start_submit(self, ref: int) -> Step | None:
         # Still pending when its turn came? (It may have been cancelled meanwhile.)
-        if self._entries[ref].state is not EntryState.PENDING:
+        if self._entries[ref].state is not EntryState.PENDING or self._stopping:
             return None
         if self.problem is not None:  # the journal is gone: this one is not sent, and says so
             entry = on_submitting(self._entries[ref])
@@ -372,6 +399,8 @@ class Engine:
         return self._submit(ref)
 
     async def _submit(self, ref: int) -> None:
+        if self._stopping:  # stopped between its launch and its first step: not sent
+            return
         try:
             claimed = self.ledger.claim(ref)  # before anything is sent (or shown as sent)
         except JournalError as exc:  # nothing was sent: safe to send later (unless the file
@@ -461,7 +490,8 @@ class Engine:
         if elsewhere is not None:  # another live process is sending it: leave it to it
             waiting = replace(entry, state=EntryState.SUBMITTING, error=elsewhere.message)
             self._set(waiting, None if entry.state is EntryState.SUBMITTING else "submitted")
-            self.sched.schedule(ref, elsewhere.recheck, lambda: self._recheck(ref))
+            if not self._stopping:
+                self.sched.schedule(ref, elsewhere.recheck, lambda: self._recheck(ref))
             return
         event = "unknown" if restored.state is EntryState.UNKNOWN else "submitted"
         self._set(restored, event)

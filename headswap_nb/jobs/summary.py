@@ -37,7 +37,8 @@ class BatchSummary:
     unknown: int = 0
     cancelled: int = 0
     progress: float = 0.0
-    """Overall percent: mean over entries, terminal ones counting 100."""
+    """Mean progress (0–100) of the jobs not cancelled: a finished one counts 100, a held
+    or pending one 0; cancelled ones are out of it (they are neither done nor to do)."""
     done: bool = True
     """Nothing pending or active."""
 
@@ -63,6 +64,8 @@ class BatchSummary:
 
 
 def _weight(entry: JobEntry) -> float:
+    if entry.state is EntryState.CANCELLED:
+        return 0.0  # stopped by the user: neither done nor to do (out of the percent)
     return 100.0 if entry.state.is_terminal else entry.progress
 
 
@@ -94,6 +97,7 @@ class Tally:
         c = self._counts
         total = sum(c.values())
         busy = c[EntryState.PENDING] + sum(c[s] for s in ACTIVE)
+        counted = total - c[EntryState.CANCELLED]
         return BatchSummary(
             total=total,
             pending=c[EntryState.PENDING],
@@ -107,7 +111,7 @@ class Tally:
             unknown=c[EntryState.UNKNOWN],
             cancelled=c[EntryState.CANCELLED],
             # Clamp: float sums drift by ulps when thousands of updates are added and removed.
-            progress=min(100.0, max(0.0, self._progress / total)) if total else 0.0,
+            progress=min(100.0, max(0.0, self._progress / counted)) if counted else 0.0,
             done=busy == 0,
         )
 

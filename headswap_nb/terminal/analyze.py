@@ -20,7 +20,6 @@ from headswap_nb.terminal.common import (
     default_journal,
     problem_lines,
     read_input,
-    repend_unsent,
     resume_hint,
     write_out,
 )
@@ -78,7 +77,6 @@ async def _run(
     urls: list[str],
     *,
     held_back: int,
-    again: int,
 ) -> int:
     from headswap_nb.batch import Batch
 
@@ -95,7 +93,6 @@ async def _run(
         screen.say(
             f"Analysing {s.total} video(s); journal {journal.path}"
             + (f" (resumed: {resumed} already sent, {s.completed} completed)" if resumed else "")
-            + (f"; {again} stopped before sending are sent now" if again else "")
         )
 
         def view() -> Snapshot:
@@ -147,14 +144,10 @@ def run_analyze(args: argparse.Namespace, argv: list[str]) -> int:
         except JournalError as exc:
             raise CommandError(f"cannot open the journal: {exc}", ExitCode.ERROR) from None
         try:
-            asked = set(urls)
-            again = repend_unsent(journal, lambda row: row.url in asked, "analysis")
             held = 0
             if args.probe:  # before the loop runs: a Ctrl-C here stops with nothing sent
                 urls, held = _probe(urls, journal, screen)
-            return asyncio.run(
-                _run(args, argv, screen, journal, urls, held_back=held + rejected, again=again)
-            )
+            return asyncio.run(_run(args, argv, screen, journal, urls, held_back=held + rejected))
         finally:
             journal.close()
     except CommandError as exc:

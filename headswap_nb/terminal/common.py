@@ -6,11 +6,10 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from headswap_nb.jobs import Journal, JournalRow, may_send_again
 from headswap_nb.terminal.view import finished_text, mark
 
 if TYPE_CHECKING:
@@ -22,7 +21,6 @@ __all__ = [
     "default_journal",
     "problem_lines",
     "read_input",
-    "repend_unsent",
     "resume_hint",
     "write_out",
 ]
@@ -58,27 +56,6 @@ def default_journal(name: str, *, simulated: bool = False) -> Path:
     if name == "-":
         return Path(STDIN + suffix)
     return Path(name).with_name(Path(name).name + suffix)
-
-
-def repend_unsent(journal: Journal, wanted: Callable[[JournalRow], bool], kind: str) -> int:
-    """Make the jobs of ``kind`` that a stopped run cancelled *before sending them*, and
-    that this command asks for (``wanted``), pending again, so that running the same command
-    sends them; returns how many.
-
-    Safe by the money rule itself: such a row has no id, and ``may_send_again`` says a
-    cancelled job without an id never left. A cancelled job *with* an id is left alone —
-    a resume polls it by that id anyway."""
-    count = 0
-    for row in journal.rows(kind):
-        if (
-            row.state == "cancelled"
-            and row.job_id is None
-            and may_send_again(row.state, row.job_id)
-            and wanted(row)
-        ):
-            journal.set_state(row.row, "pending")
-            count += 1
-    return count
 
 
 def resume_hint(argv: Sequence[str], *, stdin: bool, ephemeral: bool = False) -> str:

@@ -1,9 +1,11 @@
 """Running a batch under a screen, with Ctrl-C that never loses money.
 
-The first Ctrl-C (or a SIGTERM) stops sending: ``Batch.cancel`` lets every submit in flight
-answer, so its id reaches the journal, and stops tracking the rest; the run then ends by
-itself. A second Ctrl-C stops at once: submits still in flight become "needs attention"
-(they may exist on the server), which a resume shows instead of sending them again.
+The first Ctrl-C (or a SIGTERM) stops the run (``Batch.stop``): nothing new is sent or
+polled, every submit in flight is let answer so its id reaches the journal, and every job
+stays as it was — never sent ones pending, running ones as last seen — so the same command
+goes on from there. A second Ctrl-C stops at once: submits still in flight become "needs
+attention" (they may exist on the server), which a resume shows instead of sending them
+again.
 """
 
 from __future__ import annotations
@@ -14,19 +16,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from headswap_nb.jobs.states import EntryState
 from headswap_nb.jobs.summary import summarize
 from headswap_nb.terminal.view import Snapshot, change_line, counts_text
 
 if TYPE_CHECKING:
     from headswap_nb.batch import Batch
-    from headswap_nb.jobs import BatchEvent, JobEntry
+    from headswap_nb.jobs import BatchEvent
     from headswap_nb.terminal.screen import Screen
 
 __all__ = ["FIRST_STOP", "SECOND_STOP", "RunEnd", "drive"]
 
 FIRST_STOP = (
-    "Stopping: nothing new is sent; waiting for the submits in flight to answer so that "
-    "their ids are journaled. Press Ctrl-C again to stop at once."
+    "Stopping: nothing new is sent or polled; waiting for the submits in flight to answer "
+    "so that their ids are journaled. Press Ctrl-C again to stop at once."
 )
 SECOND_STOP = (
     "Stopping now: a submit still in flight is marked as needing attention (it may exist "
@@ -56,14 +59,13 @@ async def drive(
     loop = asyncio.get_running_loop()
     runner = batch.start()
     stops = 0
-    stopped: list[JobEntry] = []
 
     def on_stop() -> None:
         nonlocal stops
         stops += 1
         if stops == 1:
             screen.say(FIRST_STOP, style="yellow")
-            batch.cancel()
+            batch.stop()
         elif not runner.done():
             screen.say(SECOND_STOP, style="yellow")
             runner.cancel()
@@ -71,9 +73,6 @@ async def drive(
     def on_event(event: BatchEvent) -> None:
         job = event.job
         if job is None:
-            return
-        if stops and event.kind.endswith("cancelled"):
-            stopped.append(job)  # our own stop: one line for all of them, below
             return
         line = change_line(event.kind.removeprefix("task_"), job)
         if line is not None:
@@ -99,11 +98,13 @@ async def drive(
             loop.remove_signal_handler(signum)
         screen.refresh(view)
         screen.stop()
-    if stopped:
-        sent = sum(1 for j in stopped if j.job_id is not None)
+    jobs = [*batch.entries, *batch.tasks]
+    running = sum(1 for j in jobs if j.state.is_active and j.job_id is not None)
+    unsent = sum(1 for j in jobs if j.state is EntryState.PENDING)
+    if stops and (running or unsent):
         screen.say(
-            f"Stopped following {len(stopped)} job(s): a resume polls the {sent} sent (by "
-            f"their journaled ids) and sends the {len(stopped) - sent} not sent yet."
+            f"Stopped with {running} job(s) still running and {unsent} not sent yet: a "
+            "resume polls the running ones by their journaled ids and sends the others."
         )
     forced = runner.cancelled()
     if not forced:

@@ -15,7 +15,7 @@ from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
 from headswap_nb.errors import ConfigurationError, InvalidRequestError, JournalError
-from headswap_nb.jobs import JobEntry, Journal, JournalRow
+from headswap_nb.jobs import JobEntry, Journal
 from headswap_nb.jobs.pace import Pace
 from headswap_nb.jobs.summary import summarize
 from headswap_nb.report.data import open_journal
@@ -23,7 +23,6 @@ from headswap_nb.terminal.common import (
     CommandError,
     problem_lines,
     read_input,
-    repend_unsent,
     resume_hint,
     write_out,
 )
@@ -122,15 +121,6 @@ async def _run(args: argparse.Namespace, argv: list[str], screen: Screen, journa
             usable.append(group)
     wanted = {task_key(g.url, g.mappings, args.resolution) for g in usable}
 
-    def asked(row: JournalRow) -> bool:
-        request = row.request
-        return request is not None and (
-            task_key(row.url, request.mappings, request.resolution) in wanted
-        )
-
-    again = repend_unsent(journal, asked, "task")
-    if again:
-        screen.say(f"{again} task(s) stopped before they were sent are sent now")
     async with AsyncExitStack() as stack:
         try:
             target = await stack.enter_async_context(open_client(simulate=args.simulate))
