@@ -26,6 +26,7 @@ from headswap_nb.errors import (
     SubmissionUnknownError,
     TaskFailedError,
     TransportError,
+    UnusableIdError,
     WaitTimeoutError,
 )
 from headswap_nb.jobs import JobEntry, Journal
@@ -34,9 +35,11 @@ from headswap_nb.polling import PollPolicy
 
 if TYPE_CHECKING:
     from headswap_nb import frames as frames
+    from headswap_nb import reports as reports
     from headswap_nb import simulator as simulator
     from headswap_nb import widgets as widgets
     from headswap_nb.frames import people_dataframe, probe, show, tasks_dataframe, to_dataframe
+    from headswap_nb.reports import report
     from headswap_nb.widgets import AnalysisBoard
 
 # Names whose module is imported on first use only (ipywidgets, pandas): name -> module.
@@ -44,12 +47,13 @@ _LAZY = {
     "AnalysisBoard": "headswap_nb.widgets",
     "people_dataframe": "headswap_nb.frames",
     "probe": "headswap_nb.frames",
+    "report": "headswap_nb.reports",
     "show": "headswap_nb.frames",
     "tasks_dataframe": "headswap_nb.frames",
     "to_dataframe": "headswap_nb.frames",
 }
 # Submodules reachable as attributes (``hs.frames.to_csv``) without an explicit import.
-_LAZY_MODULES = frozenset({"frames", "simulator", "widgets"})
+_LAZY_MODULES = frozenset({"frames", "reports", "simulator", "widgets"})
 
 
 def __getattr__(name: str) -> object:
@@ -98,6 +102,7 @@ __all__ = [
     "TaskEntry",
     "TaskFailedError",
     "TransportError",
+    "UnusableIdError",
     "VideoInfo",
     "WaitTimeoutError",
     "__version__",
@@ -105,6 +110,7 @@ __all__ = [
     "connect_async",
     "people_dataframe",
     "probe",
+    "report",
     "show",
     "tasks_dataframe",
     "to_dataframe",

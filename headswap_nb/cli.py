@@ -4,7 +4,7 @@
 JupyterLab on ``notebooks/`` (or, with ``--execute``, runs every notebook headlessly and
 writes HTML reports); ``analyze``, ``swap`` and ``status`` run and inspect journaled batches
 from a terminal (``headswap_nb.terminal``); ``report`` writes a self-contained HTML report
-of a journal (``headswap_nb.report``). This module only parses; everything heavy is
+of a journal (``headswap_nb.reports``). This module only parses; everything heavy is
 imported lazily, by the command that needs it.
 """
 

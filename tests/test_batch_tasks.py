@@ -77,6 +77,10 @@ def test_create_task_completes_with_output(sim: Any) -> None:
         assert done.task is not None and done.output_url and done.task_id == done.task.id
         assert done.submitted_at is not None and done.finished_at is not None
         assert batch.task_records == {done.task_id: done.task}
+        frames = pytest.importorskip("headswap_nb.frames")
+        # A Batch gives the tasks frame its tasks, and the analyses frame its analyses.
+        assert frames.tasks_dataframe(batch)["id"].tolist() == [done.task_id]
+        assert frames.to_dataframe(batch)["video_url"].tolist() == [url]
 
     run(sim, body, [url])
     (created,) = sim.stats()["tasks"]

@@ -28,7 +28,7 @@ from headswap_nb.errors import (
     SubmissionUnknownError,
 )
 from headswap_nb.models import Analysis, Task
-from headswap_nb.widgets.present import badge_html, short_url
+from headswap_nb.present import badge, short_url
 
 KEY = "hs-sentinel-parser-5e1d0c"
 VIDEO = "https://example.com/a.mp4"
@@ -114,7 +114,7 @@ def _exercise(out: Analysis | Task) -> list[str]:
     else:
         df = frames.tasks_dataframe([out])
         texts.append(frames.to_html(df))
-    texts += [badge_html(out.status.label), short_url(str(out.raw.get("video_url", "")))]
+    texts += [badge(out.status.label), short_url(str(out.raw.get("video_url", "")))]
     return texts
 
 

@@ -20,12 +20,12 @@ from headswap_nb import AsyncClient, Batch
 from headswap_nb.jobs import EntryState, JobEntry, Journal, TaskRequest
 from headswap_nb.jobs.summary import summarize
 from headswap_nb.models import Analysis, Task
-from headswap_nb.report import board_html, collect, fetch_images, report
-from headswap_nb.report.charts import Bar, column_chart, nice_step
-from headswap_nb.report.data import Job, ReportData
-from headswap_nb.report.images import data_uri, sniff
-from headswap_nb.report.page import render_page
-from headswap_nb.report.present import is_web_url, short_url
+from headswap_nb.present import is_web_url, short_url
+from headswap_nb.reports import board_html, collect, fetch_images, report
+from headswap_nb.reports.charts import Bar, column_chart, nice_step
+from headswap_nb.reports.data import Job, ReportData
+from headswap_nb.reports.images import data_uri, sniff
+from headswap_nb.reports.page import render_page
 from headswap_nb.simulator import Simulator, serve
 
 PNG = base64.b64decode(

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from headswap_nb import AsyncClient, Batch
-from headswap_nb.report import board_html, fetch_images, report
+from headswap_nb.reports import board_html, fetch_images, report
 from headswap_nb.simulator import serve
 
 pytestmark = pytest.mark.browser

@@ -15,8 +15,8 @@ import pytest
 from widget_helpers import fast_poll, max_per_window, run_with_client, until
 
 from headswap_nb.widgets import AnalysisBoard
-from headswap_nb.widgets.present import TERMINAL_STATES
 from headswap_nb.widgets.sync import changes
+from headswap_nb.widgets.visible import TERMINAL_STATES
 
 pytestmark = pytest.mark.sim(speed=40.0, seed=3)
 

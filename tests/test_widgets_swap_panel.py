@@ -308,7 +308,7 @@ def test_output_html_escapes_and_accepts_only_web_urls() -> None:
 
 
 def test_row_url_keeps_host_and_file_name() -> None:
-    from headswap_nb.widgets.present import short_url as compact_url
+    from headswap_nb.present import short_url as compact_url
 
     short = compact_url("https://example.com/browser/broken.mp4?duration=10&time=20&fail=1", 30)
     assert short == "example.com/…/broken.mp4?dura…"

@@ -9,7 +9,6 @@ Inline styles only, because JupyterLab's sanitiser and exported HTML both keep t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,26 +16,11 @@ from html import escape
 
 import pandas as pd
 
+from headswap_nb import present
 from headswap_nb.frames.files import missing
 
-# Solid badges with white text read well on both the light and the dark JupyterLab theme.
-STATUS_COLOURS = {
-    "pending": "#6b7280",
-    "submitting": "#6b7280",
-    "queued": "#6b7280",
-    "processing": "#2563eb",
-    "completed": "#15803d",
-    "failed": "#b91c1c",
-    "error": "#b91c1c",
-    "unknown": "#b45309",
-    "cancelled": "#525252",
-}
 _LINK_CHARS = 60
 """A link's text is cut in the middle beyond this (the ``title`` holds the whole URL)."""
-# No whitespace or control characters at all: browsers strip them inside a scheme, which is
-# how "java\tscript:" slips past naive checks.
-_WEB_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]+\Z", re.IGNORECASE)
-_IMAGE_DATA = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+\Z")
 
 _TABLE = 'style="border-collapse:collapse;font-size:12px;line-height:1.4"'
 _TH = 'style="text-align:left;padding:3px 8px;border-bottom:2px solid #8884;white-space:nowrap"'
@@ -56,11 +40,6 @@ class HTMLTable:
 
     def __repr__(self) -> str:
         return f"<HTMLTable of {self.rows} rows; display it in a notebook or use .html>"
-
-
-def is_web_url(value: str) -> bool:
-    """True when ``value`` may go into an ``href`` (http or https, nothing odd inside)."""
-    return _WEB_URL.match(value) is not None
 
 
 def render(
@@ -95,7 +74,7 @@ def cell(column: str, value: object) -> str:
     if value is None:
         return _NULL
     if column in ("status", "state"):
-        return badge(str(value))
+        return present.badge(str(value))
     if column in ("img_url", "thumbnail") and isinstance(value, str):
         return thumbnail(value)
     if column.endswith("url") and isinstance(value, str):
@@ -103,30 +82,17 @@ def cell(column: str, value: object) -> str:
     return escape(_text(value))
 
 
-def badge(label: str) -> str:
-    colour = STATUS_COLOURS.get(label, STATUS_COLOURS["unknown"])
-    return (
-        f'<span style="background:{colour};color:#fff;border-radius:9px;padding:1px 8px;'
-        f'font-size:11px;white-space:nowrap">{escape(label)}</span>'
-    )
-
-
 def link(url: str) -> str:
-    if not is_web_url(url):
-        return escape(url)  # shown, never followed
-    safe, text = escape(url), url
+    text = url
     if len(text) > _LINK_CHARS:  # cut in the middle: the host and the file name both show
         half = (_LINK_CHARS - 1) // 2
         text = text[:half] + "…" + text[-half:]
-    return (
-        f'<a href="{safe}" title="{safe}" target="_blank" rel="noopener noreferrer">'
-        f"{escape(text)}</a>"
-    )
+    return present.link(url, text)
 
 
 def thumbnail(url: str) -> str:
-    web = is_web_url(url)
-    if not (web or _IMAGE_DATA.match(url)):
+    web = present.is_web_url(url)
+    if not (web or present.is_image_data_uri(url)):
         return escape(url)
     safe = escape(url)
     image = (

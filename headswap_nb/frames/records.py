@@ -53,16 +53,22 @@ class Resolved(NamedTuple):
     """The batch's state of each row (``cancelled``...), when items were entries."""
 
 
-def items_of(records: object) -> list[object]:
+def items_of(records: object, kind: str = "analysis") -> list[object]:
     """Materialise the input: an iterable of items, or a container of them.
 
-    A ``Batch`` has ``entries`` (its analyses, with their times and states) and a
-    ``Journal`` a ``records()`` method; a plain mapping (URL → record) is accepted too, by its
+    A ``Batch`` has ``entries`` (its analyses) and ``tasks`` (its head-swap tasks), with
+    their times and states, and a ``Journal`` ``records()`` and ``task_records()``: the
+    ones of ``kind`` are taken. A plain mapping (URL → record) is accepted too, by its
     values.
     """
-    source: object = getattr(records, "entries", None)
-    if source is None or isinstance(records, Mapping):
-        source = getattr(records, "records", records)
+    source: object = records
+    if not isinstance(records, Mapping):
+        names = ("tasks", "task_records") if kind == "task" else ("entries", "records")
+        for name in names:  # a Batch's jobs (with their times), else a Journal's rows
+            found = getattr(records, name, None)
+            if found is not None:
+                source = found
+                break
     if callable(source):
         source = source()
     if isinstance(source, Mapping):
@@ -120,7 +126,7 @@ def records_of(records: object, kind: str) -> Resolved:
     """``resolve`` the input, taking the quick way for the usual shapes: a list of plain
     record dicts as it is, and a list of models by their ``raw`` dicts (what ``Batch``
     records hold) — whole-column C loops, no Python code per row."""
-    items = items_of(records)
+    items = items_of(records, kind)
     types = set(map(type, items))
     plain = cast("list[Record]", items)
     if types <= {dict} and valid_ids(list(map(dict.get, plain, repeat("_id")))):

@@ -13,6 +13,7 @@ error like any other, and the board's CSS transition draws the jump as a slide.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from headswap_nb.polling._reading import COMPLETED, FAILED, PROCESSING, Observation, Reading
@@ -22,6 +23,8 @@ __all__ = ["Bar", "advance"]
 _TOP = 99.0
 """Where the bar stops until a poll says completed."""
 _FINISH = 99.5
+_LONGEST_ETA = 7 * 86_400.0
+"""Seconds: an ETA beyond a week is no prediction (a job stalled at a crawl), so none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +84,9 @@ def advance(bar: Bar, seen: Observation, reading: Reading, delay: float) -> Bar:
     rate = reading.rate
     # The ETA counts on the rate the bar shows (the schedule's pace errs on the early side).
     speed = rate if reading.moving else reading.pace
-    finish = at + (_FINISH - progress) / speed if speed else None
+    left = (_FINISH - progress) / speed if speed else math.inf
+    # A rate of almost nothing predicts nothing worth showing (nor an "inf s left").
+    finish = at + left if left <= _LONGEST_ETA else None
     if progress >= shown:
         return Bar(at, progress, 0.0, progress, rate, 2 * delay, finish)
     # Ahead of the truth: meet its prediction at the next poll, or hold until it catches up.

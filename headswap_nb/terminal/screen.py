@@ -21,7 +21,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from headswap_nb.report.present import short_url
+from headswap_nb.present import short_url
 
 if TYPE_CHECKING:
     from headswap_nb.jobs import JobEntry

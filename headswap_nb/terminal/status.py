@@ -14,7 +14,7 @@ from rich.table import Table
 
 from headswap_nb.errors import JournalError
 from headswap_nb.jobs import BatchSummary, JobEntry
-from headswap_nb.report.data import ReportData, collect
+from headswap_nb.reports.data import ReportData, collect
 from headswap_nb.terminal.common import problem_lines
 from headswap_nb.terminal.outcome import ExitCode, outcome
 from headswap_nb.terminal.screen import STATE_STYLES
@@ -87,7 +87,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     """Write the HTML report of the journal and say where."""
-    from headswap_nb.report import report
+    from headswap_nb.reports import report
 
     console = Console(highlight=False)
     try:

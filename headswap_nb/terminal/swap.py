@@ -18,7 +18,7 @@ from headswap_nb.errors import ConfigurationError, InvalidRequestError, JournalE
 from headswap_nb.jobs import JobEntry, Journal
 from headswap_nb.jobs.pace import Pace
 from headswap_nb.jobs.summary import summarize
-from headswap_nb.report.data import open_journal
+from headswap_nb.reports.data import open_journal
 from headswap_nb.terminal.common import (
     CommandError,
     problem_lines,

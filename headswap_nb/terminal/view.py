@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from headswap_nb.jobs import BatchSummary, JobEntry
 from headswap_nb.jobs.pace import Pace, approximate
-from headswap_nb.report.present import elapsed_text, short_url
+from headswap_nb.present import elapsed_text, short_url
 
 __all__ = [
     "JobLine",

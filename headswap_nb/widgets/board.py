@@ -13,14 +13,16 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from headswap_nb.client.urls import ParsedUrls
 from headswap_nb.connection import credential_env_var
 from headswap_nb.widgets.controller import BoardController
-from headswap_nb.widgets.fallback import fallback_bundle
+from headswap_nb.widgets.fallback import fallback_text
 from headswap_nb.widgets.layout import BoardViews
 from headswap_nb.widgets.live import LiveRenderer, walk
+from headswap_nb.widgets.snapshot import Snapshot
 from headswap_nb.widgets.throttle import Coalescer
 
 if TYPE_CHECKING:
@@ -84,6 +86,8 @@ class AnalysisBoard:
         self.actions, self.rows_box, self.results = views.actions, views.rows_box, views.results
         self.swap, self.tabs, self.view = views.swap, views.tabs, views.view
         self.renderer = views.renderer
+        self.snapshot = Snapshot(limit=max_rows)
+        """The static picture shown where widgets cannot render (``snapshot``)."""
         self.controller = BoardController(
             views,
             poll=poll,
@@ -91,6 +95,7 @@ class AnalysisBoard:
             api_base_url=api_base_url,
             on_change=self._poke,
             on_click=self.refresh,
+            on_settled=self._settled,
             preflight=preflight,
         )
         """Owns the client and the batch; handles every button."""
@@ -179,6 +184,13 @@ class AnalysisBoard:
         self.scheduler.charge(sent, now=self.live.clock())
         return sent
 
+    def save_report(self, path: str | os.PathLike[str], *, title: str = "Head-swap report") -> Path:
+        """Write this board's batch as one self-contained HTML file (``headswap_nb.report``:
+        summary, charts, every analysis and task, previews embedded, opens offline)."""
+        from headswap_nb.reports import report
+
+        return report(self.controller.require_batch(), path, title=title)
+
     def display(self) -> None:
         """Show the board in the current output (same as making it a cell's last value)."""
         from IPython.display import display
@@ -204,6 +216,7 @@ class AnalysisBoard:
         self.live.close()
         self.controller.close()
         self.send_state()
+        self.snapshot.final(self.controller.batch)
 
     def close(self) -> None:
         """Cancel the board's tasks, stop the batch, and close every widget."""
@@ -215,20 +228,40 @@ class AnalysisBoard:
             widget.close()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """One bundle: the widget, its text, and the snapshot as ``text/html``."""
         bundle: dict[str, Any] = dict(self.view._repr_mimebundle_(**kwargs) or {})
         return {**bundle, **self._fallback()}
 
+    def _ipython_display_(self) -> None:
+        # Two outputs: the widget with its text, then the snapshot (which the board's CSS
+        # hides wherever the widget renders; see ``snapshot``).
+        from IPython.display import display
+
+        bundle: dict[str, Any] = dict(self.view._repr_mimebundle_() or {})
+        bundle["text/plain"] = self._fallback()["text/plain"]
+        display(bundle, raw=True)  # type: ignore[no-untyped-call]
+        self.snapshot.display(self.controller.batch)
+
     def __repr__(self) -> str:
-        return self._fallback()["text/plain"]
+        c = self.controller
+        return fallback_text(c.batch, c.client, self.max_rows, c.hidden)
 
     def _fallback(self) -> dict[str, str]:
         c = self.controller
-        return fallback_bundle(c.batch, c.client, self.max_rows, c.hidden)
+        return {
+            "text/plain": fallback_text(c.batch, c.client, self.max_rows, c.hidden),
+            "text/html": self.snapshot.html(c.batch),
+        }
 
     # --- internals -----------------------------------------------------------------------
 
     def _poke(self) -> None:
         self.live.poke()
+
+    def _settled(self) -> None:
+        batch = self.controller.batch
+        if batch is not None and self.snapshot.shown:
+            self.snapshot.settled(batch, lambda: self.snapshot.update(self.controller.batch))
 
     def _flush(self, allowance: float, now: float) -> tuple[int, int]:
         batch = self.controller.batch

@@ -11,7 +11,7 @@ import html
 from typing import TYPE_CHECKING
 
 from headswap_nb.jobs.pace import approximate
-from headswap_nb.widgets.present import badge_html, format_elapsed, is_web_url
+from headswap_nb.present import badge, elapsed_text, is_web_url
 from headswap_nb.widgets.words import EXPIRY_NOTE, RED, refusal_text
 
 if TYPE_CHECKING:
@@ -26,8 +26,8 @@ def detail_html(entry: JobEntry, *, eta: float | None = None, about: str | None 
     resolution, and its reasons in plain words), all escaped."""
     state = entry.state.value
     parts = [
-        badge_html(state),
-        f'<span class="hs-elapsed">{format_elapsed(entry.elapsed_s)}</span>',
+        badge(state),
+        f'<span class="hs-elapsed">{elapsed_text(entry.elapsed_s)}</span>',
     ]
     if eta is not None and entry.state.is_active:
         parts.append(f'<span class="hs-eta">{approximate(eta)} left</span>')

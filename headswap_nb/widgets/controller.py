@@ -66,12 +66,14 @@ class BoardController:
         api_base_url: str | None,
         on_change: Callable[[], None],
         on_click: Callable[[], object],
+        on_settled: Callable[[], object] = lambda: None,
         preflight: bool = True,
     ) -> None:
         self.views = views
         self.poll, self.journal, self.api_base_url = poll, journal, api_base_url
         self._on_change = on_change  # something to render soon (throttled)
         self._on_click = on_click  # render now: a person just clicked
+        self._on_settled = on_settled  # a run of the batch ended
         self.client: AsyncClient | None = None
         """The client requests go through (``None`` until connected)."""
         self.owns_client = False
@@ -243,6 +245,7 @@ class BoardController:
     def _on_event(self, event: BatchEvent) -> None:
         if event.kind == "done":
             self.views.renderer.results_stale = True
+            self._on_settled()
         elif event.kind == "stopped" and self.batch is not None and self.batch.problem:
             self.views.summary.show_problem(self.batch.problem)
         self._on_change()

@@ -143,6 +143,6 @@ def _available() -> bool:
 
 
 def _short(url: str) -> str:
-    from headswap_nb.widgets.present import short_url
+    from headswap_nb.present import short_url
 
     return short_url(url, 60)

@@ -21,9 +21,9 @@ from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 from headswap_nb.widgets.cells import notice_html
-from headswap_nb.widgets.present import select_visible
 from headswap_nb.widgets.rowlist import Budget, RowList
 from headswap_nb.widgets.sync import Changes, apply, changes
+from headswap_nb.widgets.visible import select_visible
 
 if TYPE_CHECKING:
     from headswap_nb.batch import Batch

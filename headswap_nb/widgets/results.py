@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 
-from headswap_nb.widgets.present import is_web_url, short_url
+from headswap_nb.present import is_web_url, short_url
 from headswap_nb.widgets.sync import Changes, apply, changes
 
 if TYPE_CHECKING:

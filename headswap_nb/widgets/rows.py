@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 
+from headswap_nb.present import short_url
 from headswap_nb.widgets.cells import detail_html, output_html
-from headswap_nb.widgets.present import short_url
 from headswap_nb.widgets.sync import Changes
 
 if TYPE_CHECKING:

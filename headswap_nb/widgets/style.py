@@ -21,7 +21,10 @@ STYLE_HTML = (
     # Between two updates of a bar's value the browser slides it there: with updates a
     # fraction of a second apart, the bar moves smoothly instead of stepping.
     ".hs-board .progress-bar{transition:width .45s linear}"
-    ".hs-output-video{max-width:100%;max-height:360px;display:block;margin:4px 0}</style>"
+    ".hs-output-video{max-width:100%;max-height:360px;display:block;margin:4px 0}"
+    # The board's static snapshot is for where widgets cannot render: here they do.
+    ".hs-snapshot-static{display:none}"
+    ".jp-OutputArea-child:has(.hs-snapshot-static){display:none}</style>"
 )
 
 

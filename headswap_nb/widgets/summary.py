@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as W
 
-from headswap_nb.widgets.present import BADGE_COLOURS
+from headswap_nb.present import STATE_COLOURS
 from headswap_nb.widgets.sync import Changes
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class SummaryBar(W.VBox):  # type: ignore[misc]
         and ``pace`` (the overall percent shown, rate and time left), on two lines."""
         cells = []
         for label, count in summary_counts(summary):
-            colour = BADGE_COLOURS.get(label, "inherit")
+            colour = STATE_COLOURS.get(label.split()[0], "inherit")
             css = label.replace(" ", "-")
             cells.append(
                 f'<span class="hs-count hs-count-{css}" style="margin-right:.8em">'

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as W
 
 from headswap_nb.client.urls import video_url_problem
+from headswap_nb.present import is_web_url, short_url
 from headswap_nb.widgets.loop import AfterPause
-from headswap_nb.widgets.present import is_web_url, short_url
 from headswap_nb.widgets.words import MAX_PEOPLE, RED
 
 if TYPE_CHECKING:

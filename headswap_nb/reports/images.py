@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from headswap_nb.report.present import is_web_url
+from headswap_nb.present import is_web_url
 
 __all__ = ["data_uri", "fetch_images", "sniff"]
 

@@ -10,8 +10,7 @@ import html
 from collections.abc import Mapping, Sequence
 
 from headswap_nb.models import Person
-from headswap_nb.report.data import Job
-from headswap_nb.report.present import (
+from headswap_nb.present import (
     EXPIRY_NOTE,
     badge,
     bar,
@@ -20,6 +19,7 @@ from headswap_nb.report.present import (
     link,
     short_url,
 )
+from headswap_nb.reports.data import Job
 
 __all__ = ["MAX_PEOPLE_CARDS", "analysis_table", "people_cards", "people_of", "task_table"]
 

@@ -1,8 +1,10 @@
-"""Small pure words and pieces shared by the HTML report, the board snapshot and the
-terminal: a state's colour, a shortened URL, an elapsed time, safe links.
+"""Words, colours and safe HTML pieces every view of a job shares — the board, the text
+fallback, the report, the board snapshot, the terminal and the frames' tables: a state's
+colour and badge, a shortened URL, an elapsed time, links and images that cannot misbehave.
 
-No I/O and no optional dependency. Only an http(s) URL with nothing odd in it may reach an
-``href``; an image ``src`` is only ever a ``data:`` URI of a raster image we encoded.
+Pure and stdlib only (no ipywidgets, no pandas), so that any view can import it. Only an
+http(s) URL with nothing odd in it may reach an ``href``; an image ``src`` is only ever such
+a URL or a ``data:`` URI of a raster image.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ EXPIRY_NOTE = "Output links may expire (about 7 days): download what you need to
 
 STATE_COLOURS = {
     "pending": "#78909c",
+    "held": "#ef6c00",
     "submitting": "#0288d1",
     "queued": "#0277bd",
     "processing": "#1565c0",
@@ -64,22 +67,25 @@ def is_image_data_uri(value: object) -> bool:
 
 
 def short_url(url: str, width: int = 48) -> str:
-    """Host and file name, the middle of the path elided to fit ``width``:
-    ``example.com/…/clip.mp4?dur…`` (the scheme is dropped; the full URL goes in a title)."""
+    """Host and file name, the middle path and the query elided to fit ``width``:
+    ``example.com/…/broken.mp4?dura…`` (the scheme is dropped; a title has it all)."""
     try:
         parts = urlsplit(url)
-        host = parts.hostname and parts.netloc
+        host = parts.netloc if parts.hostname else ""
     except ValueError:
-        host = None
+        host = ""
     if not host:
         return url if len(url) <= width else url[: width - 1] + "…"
     segments = [s for s in parts.path.split("/") if s]
-    text = host + ("/…/" if len(segments) > 1 else "/") + segments[-1] if segments else host
-    if parts.query:
-        text += "?" + parts.query
+    base = host + ("/…/" if len(segments) > 1 else "/") + segments[-1] if segments else host
+    text = base + (f"?{parts.query}" if parts.query else "")
     if len(text) <= width:
         return text
-    return text[: width - 1] + "…"
+    if len(base) < width:
+        return text[: width - 1] + "…"
+    if width > len(host) + 8:  # the file name itself is too long: keep its end
+        return f"{host}/…{base[-(width - len(host) - 2) :]}"
+    return "…" + base[-(width - 1) :]
 
 
 def elapsed_text(seconds: float | None) -> str:

@@ -14,8 +14,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from headswap_nb.report.data import Job, ReportData, collect
-from headswap_nb.report.present import (
+from headswap_nb.present import (
     EXPIRY_NOTE,
     badge,
     bar,
@@ -24,6 +23,7 @@ from headswap_nb.report.present import (
     link,
     short_url,
 )
+from headswap_nb.reports.data import Job, ReportData, collect
 
 if TYPE_CHECKING:
     from headswap_nb.batch import Batch

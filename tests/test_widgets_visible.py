@@ -1,4 +1,4 @@
-"""headswap_nb.widgets.present: what a row says, and which jobs get one."""
+"""What a row shows of a URL (headswap_nb.present), and which jobs get a row (widgets.visible)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from headswap_nb.present import short_url
 from headswap_nb.widgets import AnalysisBoard
-from headswap_nb.widgets.present import select_visible, short_url
+from headswap_nb.widgets.visible import select_visible
 
 pytestmark = pytest.mark.sim(speed=40.0, seed=3)
 

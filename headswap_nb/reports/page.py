@@ -15,10 +15,10 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from headswap_nb._version import __version__
 from headswap_nb.jobs import BatchSummary
-from headswap_nb.report.charts import Bar, column_chart
-from headswap_nb.report.data import Job, ReportData
-from headswap_nb.report.present import STATE_COLOURS, bar
-from headswap_nb.report.tables import (
+from headswap_nb.present import STATE_COLOURS, bar
+from headswap_nb.reports.charts import Bar, column_chart
+from headswap_nb.reports.data import Job, ReportData
+from headswap_nb.reports.tables import (
     MAX_PEOPLE_CARDS,
     analysis_table,
     people_cards,

@@ -11,9 +11,9 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from headswap_nb.report.data import collect
-from headswap_nb.report.images import DEFAULT_TIMEOUT, DEFAULT_WORKERS, fetch_images
-from headswap_nb.report.page import image_urls, render_page
+from headswap_nb.reports.data import collect
+from headswap_nb.reports.images import DEFAULT_TIMEOUT, DEFAULT_WORKERS, fetch_images
+from headswap_nb.reports.page import image_urls, render_page
 
 if TYPE_CHECKING:
     import httpx

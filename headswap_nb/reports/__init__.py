@@ -14,9 +14,9 @@ previews into ``data:`` URIs while their links still work. Modules, one job each
 ``write``    ``report()``: collect, fetch, render, write
 """
 
-from headswap_nb.report.board import board_html
-from headswap_nb.report.data import ReportData, collect
-from headswap_nb.report.images import fetch_images
-from headswap_nb.report.write import report
+from headswap_nb.reports.board import board_html
+from headswap_nb.reports.data import ReportData, collect
+from headswap_nb.reports.images import fetch_images
+from headswap_nb.reports.write import report
 
 __all__ = ["ReportData", "board_html", "collect", "fetch_images", "report"]
