@@ -44,16 +44,8 @@ def test_html_escapes_everything_and_only_links_web_urls() -> None:
     # A URL with raw < or > in it is no URL a browser should fetch (RFC 3986 wants them
     # percent-encoded): shown as text, like the javascript: ones.
     assert "<img" not in people_html and "p.png?a=1&amp;b=&lt;2&gt;" in people_html
-    clean = frames.people_dataframe(
-        [
-            {
-                **data(COMPLETED),
-                "analysis_result": {
-                    "media": [{"obj_id": 0, "img_url": "https://example.com/p.png?a=1&b=2"}]
-                },
-            }
-        ]  # fmt: skip
-    )
+    media = [{"obj_id": 0, "img_url": "https://example.com/p.png?a=1&b=2"}]
+    clean = frames.people_dataframe([{**data(COMPLETED), "analysis_result": {"media": media}}])
     clean_html = frames.show(clean)._repr_html_()
     assert '<img src="https://example.com/p.png?a=1&amp;b=2"' in clean_html
     assert 'loading="lazy"' in clean_html
