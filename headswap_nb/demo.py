@@ -148,11 +148,13 @@ class NotebookRun:
     """The first error, shortened, when ``ok`` is False."""
 
 
-def _run_one(path: Path, output: Path, *, cell_timeout: int) -> NotebookRun:
+def _run_one(path: Path, output: Path, *, cell_timeout: int, host: str) -> NotebookRun:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
     from nbconvert import HTMLExporter
+
+    from headswap_nb.reports.embed import embed_media
 
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
@@ -176,6 +178,8 @@ def _run_one(path: Path, output: Path, *, cell_timeout: int) -> NotebookRun:
     seconds = time.monotonic() - started
     nbformat.write(notebook, output / path.name)
     body, _ = HTMLExporter().from_notebook_node(notebook)
+    # Previews and outputs point at the simulator, which stops with the demo: copy them in.
+    body = embed_media(body, host=host)
     (output / path.with_suffix(".html").name).write_text(body, encoding="utf-8")
     cells = sum(1 for cell in notebook.cells if cell.cell_type == "code")
     return NotebookRun(path.name, error is None, seconds, cells, error)
@@ -194,7 +198,7 @@ def execute_notebooks(
     with _simulator_environment(speed=speed, seed=seed) as sim:
         print(f"simulator at {sim.base_url}; reports go to {out}", flush=True)
         for path in sorted(root.glob("*.ipynb")):
-            run = _run_one(path, out, cell_timeout=cell_timeout)
+            run = _run_one(path, out, cell_timeout=cell_timeout, host=sim.base_url)
             runs.append(run)
             print(f"  {'ok ' if run.ok else 'ERR'} {run.name} ({run.seconds:.1f} s)", flush=True)
     print(format_summary(runs))

@@ -83,9 +83,20 @@ def short_url(url: str, width: int = 48) -> str:
         return text
     if len(base) < width:
         return text[: width - 1] + "…"
-    if width > len(host) + 8:  # the file name itself is too long: keep its end
-        return f"{host}/…{base[-(width - len(host) - 2) :]}"
-    return "…" + base[-(width - 1) :]
+    if not segments or width < 12:
+        return "…" + base[-(width - 1) :]
+    # The file name is what tells one video from the next: keep both its ends (where names
+    # differ, "cut-v1-…", and the extension), with the host if that leaves it enough room.
+    lead = host + ("/…/" if len(segments) > 1 else "/")
+    if width - len(lead) < 24:
+        lead = "…/"
+    room = width - len(lead)
+    name = segments[-1]
+    if len(name) <= room:
+        fits = lead + name + (f"?{parts.query}" if parts.query else "")
+        return fits if len(fits) <= width else fits[: width - 1] + "…"
+    head = (room - 1) // 2
+    return f"{lead}{name[:head]}…{name[-(room - 1 - head) :]}"
 
 
 def elapsed_text(seconds: float | None) -> str:

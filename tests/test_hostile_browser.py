@@ -96,11 +96,13 @@ def test_no_script_runs_from_hostile_strings(hostile_page: Any) -> None:
     expect(error).to_contain_text("<script>window.__pwned=1</script>")
     assert "rgb(198, 40, 40)" in error.evaluate("e => getComputedStyle(e).color")
     expect(page.locator(".hs-row-failed .hs-error")).to_contain_text("onerror=window.__pwned=1")
-    # The two ``hs.show`` outputs (not the board's hidden Results table) show them as text.
+    # The two ``hs.show`` outputs (not the board's hidden Results table, nor its hidden
+    # static snapshot, which escapes them too) show them as text.
     shown = (
         page.locator(".jp-OutputArea-output")
         .filter(has=page.locator("table"))
         .filter(has_not=page.locator(".hs-board"))
+        .filter(has_not=page.locator(".hs-snapshot-static"))
     )
     expect(shown).to_have_count(2)
     expect(shown.nth(0)).to_contain_text("<script>window.__pwned=1</script>")

@@ -17,6 +17,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+ARTIFACTS = REPO / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +164,45 @@ def test_readme_python_blocks_run_against_the_simulator(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     assert "completed [0, 1]" in proc.stdout
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("name", "counts", "images"),
+    [
+        ("01-quickstart", "1 total · 1 completed · 100%", 2),
+        ("02-batch-analysis", "60 total · ", 40),
+        ("04-head-swap", "1 total · 1 completed · 100%", 2),
+    ],
+)
+def test_an_exported_notebook_shows_the_final_board_offline(
+    executed: dict[str, Any], page: Any, name: str, counts: str, images: int
+) -> None:
+    """``nbconvert --to html`` of the executed notebook (what ``demo --execute`` writes),
+    opened with every request but the file's own blocked: the widgets cannot load their
+    renderer, and the board's snapshot shows instead, final counts and previews included."""
+    path = (executed["out"] / f"{name}.html").resolve()
+    blocked: list[str] = []
+
+    def handle(route: Any) -> None:
+        if route.request.url == path.as_uri():
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", handle)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    snapshot = page.locator(".hs-snapshot-static").first
+    assert snapshot.is_visible()
+    assert counts in snapshot.inner_text()
+    decoded = snapshot.evaluate(
+        "s => [...s.querySelectorAll('img')].filter(i => i.complete && i.naturalWidth > 0).length"
+    )
+    assert decoded >= images
+    assert all(not url.startswith("http://127.0.0.1") for url in blocked)  # no dead previews
+    if name == "01-quickstart":
+        ARTIFACTS.mkdir(exist_ok=True)
+        snapshot.screenshot(path=str(ARTIFACTS / "exported-board-offline.png"))

@@ -33,6 +33,16 @@ def _paste_and_analyze(page: Any, text: str) -> None:
     page.locator("button.hs-analyze").click()
 
 
+def _snapshot_is_there_but_hidden(page: Any) -> None:
+    """The board's static snapshot (for saved notebooks) is in the page, updated in
+    place, and hidden by the board's CSS: a live board shows once."""
+    from playwright.sync_api import expect
+
+    snapshot = page.locator(".hs-snapshot-static")
+    expect(snapshot).to_have_count(1, timeout=10_000)
+    expect(snapshot).to_be_hidden()
+
+
 def test_board_in_jupyterlab(lab_notebook: Any) -> None:
     from playwright.sync_api import expect
 
@@ -54,6 +64,7 @@ def test_board_in_jupyterlab(lab_notebook: Any) -> None:
     expect(failed_bar).not_to_have_attribute("style", re.compile(r"width: 100%"))
     expect(page.locator(".hs-row-failed .hs-error")).not_to_be_empty()
     expect(page.locator(".hs-summary-percent")).to_have_text("100%")
+    _snapshot_is_there_but_hidden(page)
     ARTIFACTS.mkdir(exist_ok=True)
     board.screenshot(path=str(ARTIFACTS / "board-jupyterlab-progress.png"))
     # Results tab: the DataFrame and preview images that really load.
@@ -63,6 +74,7 @@ def test_board_in_jupyterlab(lab_notebook: Any) -> None:
     images = page.locator(".hs-gallery img.hs-person-img")
     expect(images.first).to_be_visible(timeout=10_000)
     assert images.count() >= 3
+    images.last.scroll_into_view_if_needed()  # previews load lazily, as they come in view
     page.wait_for_function(
         "() => [...document.querySelectorAll('.hs-gallery img.hs-person-img')]"
         ".every(i => i.complete && i.naturalWidth > 0)",
@@ -92,7 +104,7 @@ def test_a_running_row_is_seen_to_move(lab_notebook: Any) -> None:
           while (Date.now() < end) {
             const row = document.querySelector('.hs-row');
             const bar = row && row.querySelector('.progress-bar');
-            const badge = row && row.querySelector('.hs-badge-pill');
+            const badge = row && row.querySelector('.hs-badge');
             if (bar) seen.push([getComputedStyle(bar).width, badge ? badge.textContent : '']);
             if (row && row.classList.contains('hs-row-completed')) break;
             await new Promise(r => setTimeout(r, 100));
@@ -143,7 +155,7 @@ def test_rows_keep_their_parts_inside_the_board(lab_notebook: Any, width: int) -
           const inside = r => r.width > 0 && r.left >= box.left - 1 && r.right <= box.right + 1;
           const bad = [];
           for (const row of document.querySelectorAll('.hs-row')) {
-            for (const sel of ['.hs-badge-pill', '.hs-id', '.hs-swap-open', '.progress-bar']) {
+            for (const sel of ['.hs-badge', '.hs-id', '.hs-swap-open', '.progress-bar']) {
               const el = row.querySelector(sel);
               if (!el || !inside(el.getBoundingClientRect())) bad.push(sel);
             }
@@ -204,6 +216,7 @@ def test_board_in_voila(voila_server: Any, page: Any) -> None:
     expect(page.locator(".hs-row-completed .progress-bar")).to_have_attribute(
         "style", re.compile(r"width: 100%")
     )
+    _snapshot_is_there_but_hidden(page)
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator(".hs-board").screenshot(path=str(ARTIFACTS / "board-voila.png"))
 
@@ -221,5 +234,6 @@ def test_board_in_notebook7(notebook7: dict[str, Any], page: Any) -> None:
     page.locator(".hs-urls textarea").fill(GOOD[2])
     page.locator("button.hs-analyze").click()
     expect(page.locator(".hs-row-completed")).to_have_count(1, timeout=30_000)
+    _snapshot_is_there_but_hidden(page)
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator(".hs-board").screenshot(path=str(ARTIFACTS / "board-notebook7.png"))

@@ -39,7 +39,10 @@ def test_short_url_keeps_host_and_tail() -> None:
     short = short_url(url, 48)
     assert short == "cdn.example.com/…/clip-0001.mp4?x=1"
     assert short_url("https://e.com/a.mp4") == "e.com/a.mp4"
-    assert len(short_url(url, 30)) == 30
+    assert short_url(url, 30) == "…/clip-0001.mp4?x=1"  # the file name before the host
+    long_name = "https://cdn.example.com/spring/final-cut-v1-with-a-rather-long-name.mp4"
+    assert short_url(long_name, 38) == "…/final-cut-v1-with…ther-long-name.mp4"
+    assert len(short_url(long_name, 38)) == 38
 
 
 def test_select_visible_prefers_active_then_recent() -> None:

@@ -12,6 +12,7 @@ previews into ``data:`` URIs while their links still work. Modules, one job each
 ``page``     the whole page: summary, charts, the tables (pure)
 ``board``    the board snapshot (pure)
 ``write``    ``report()``: collect, fetch, render, write
+``embed``    copying into a page the media it loads from a host about to stop
 """
 
 from headswap_nb.reports.board import board_html

@@ -33,6 +33,7 @@ logger = logging.getLogger("headswap_nb.widgets")
 
 SNAPSHOT_CLASS = "hs-snapshot-static"
 """The wrapper's class; ``style.STYLE_HTML`` hides it wherever the board's widgets render."""
+_NOTHING_YET = "AnalysisBoard: nothing sent yet (paste video links and press Analyze)."
 _MAX_PREVIEWS = 300
 """Previews copied at most: the snapshot shows ``limit`` rows (50 by default) of a few
 people each; a 10,000-analysis board must not copy 30,000 images."""
@@ -57,11 +58,10 @@ class Snapshot:
         """The snapshot of ``batch`` now, wrapped so that live widgets can hide it."""
         from headswap_nb.reports import board_html
 
-        inner = (
-            board_html(batch, thumbnails=self.thumbnails, limit=self.limit)
-            if batch is not None
-            else f"<div>{html.escape('AnalysisBoard: nothing submitted yet')}</div>"
-        )
+        if batch is None or not (batch.entries or batch.tasks):
+            inner = f"<div>{html.escape(_NOTHING_YET)}</div>"
+        else:
+            inner = board_html(batch, thumbnails=self.thumbnails, limit=self.limit)
         return f'<div class="{SNAPSHOT_CLASS}">{inner}</div>'
 
     def display(self, batch: Batch | None) -> None:
