@@ -24,7 +24,7 @@ from headswap_nb.client.validation import id_problem
 from headswap_nb.errors import SubmissionUnknownError, UnusableIdError
 from headswap_nb.models import Analysis, Task
 
-__all__ = ["read", "shown_id", "submitted", "unusable_id_error"]
+__all__ = ["credit", "read", "shown_id", "submitted", "unusable_id_error"]
 
 log = logging.getLogger("headswap_nb")
 R = TypeVar("R", Analysis, Task)
@@ -59,6 +59,22 @@ def read(parse: Parse[R], request: Request, job_id: str) -> Callable[[dict[str, 
             return parse(data)
         except ValueError:  # pragma: no cover - a dict with the right string _id parses
             return _garbled(request, "its 'data' is not a record with an '_id'", body)
+
+    return accept
+
+
+def credit(request: Request) -> Callable[[dict[str, Any]], float | Problem]:
+    """Accept a balance: ``data.credit``, a finite number not below zero (§14). Anything
+    else is a garbled answer (a balance made up from it would mislead a cost warning)."""
+
+    def accept(body: dict[str, Any]) -> float | Problem:
+        data = body.get("data")
+        value = data.get("credit") if isinstance(data, Mapping) else None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return _garbled(request, "its 'data.credit' is not a number", body)
+        if not (0 <= value < float("inf")):
+            return _garbled(request, f"its 'data.credit' is {value!r}, not a balance", body)
+        return float(value)
 
     return accept
 

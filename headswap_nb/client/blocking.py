@@ -145,6 +145,11 @@ class Client(ClientBase):
             )
         )
 
+    def get_credits(self) -> float:
+        """The account's credit balance now (account-wide). What a job costs is not
+        published: compare balances before and after to see what a batch spent."""
+        return self._run(operations.get_credits(self._session))
+
     def get_task(self, task_id: str) -> Task:
         """The head-swap task ``task_id`` as it is now."""
         return self._run(operations.get_task(self._session, task_id))

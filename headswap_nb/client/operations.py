@@ -33,7 +33,7 @@ from headswap_nb.errors import ConfigurationError, HeadswapError, WaitTimeoutErr
 from headswap_nb.models import Analysis, Task
 from headswap_nb.polling import PollPolicy, PollState, resolve_policy
 
-__all__ = ["analyze", "create_task", "get_analysis", "get_task", "wait"]
+__all__ = ["analyze", "create_task", "get_analysis", "get_credits", "get_task", "wait"]
 
 R = TypeVar("R", Analysis, Task)
 OnUpdate = Callable[[Any], object]
@@ -109,6 +109,12 @@ def get_task(session: Session, task_id: str, *, until: float | None = None) -> F
     request = Request("GET", path, subject=record_id, params={"_id": record_id})
     accept = answers.read(Task.from_json, request, record_id)
     return (yield from call(session, request, accept, until=until))
+
+
+def get_credits(session: Session) -> Flow[float]:
+    """The account's credit balance (§14, ``quota/info``; account-wide, read-only)."""
+    request = Request("GET", protocol.CREDIT_PATH, subject=None)
+    return (yield from call(session, request, answers.credit(request)))
 
 
 def _check_timeout(timeout: float | None) -> float | None:

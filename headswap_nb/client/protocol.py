@@ -38,6 +38,7 @@ TOKEN_PATH = "/api/open/v3/getToken"
 ANALYZE_PATH = "/api/open/v4/headswap/analyze"
 ANALYZE_DETAIL_PATH = "/api/open/v4/headswap/analyze/detail"
 TASK_CREATE_PATH = "/api/open/v4/headswap/task/create"
+CREDIT_PATH = "/api/open/v3/faceswap/quota/info"  # §14: the account-wide balance
 TASK_DETAIL_PATH = "/api/open/v4/headswap/task/detail"
 SUCCESS = 1000  # §3: success is decided only by the body's code
 SNIPPET_CHARS = 200

@@ -213,7 +213,19 @@ def _alive(owner: str | None) -> bool:
         return False
     except OSError:  # exists, but belongs to someone else
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: str) -> bool:
+    """True for a process that has ended but was not reaped yet (a killed kernel whose
+    parent did not wait for it): it answers signal 0, yet sends nothing any more. Read
+    from ``/proc`` where there is one; elsewhere the lease decides."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[-1].split()
+    except OSError:
+        return False
+    return bool(fields) and fields[0] in (b"Z", b"X")
 
 
 def _job(record: Analysis | Task) -> str:

@@ -37,6 +37,8 @@ class ConnectionPanel(W.VBox):  # type: ignore[misc]
     def __init__(self, *, offer_password: bool) -> None:
         self.status = W.HTML()
         self.status.add_class("hs-connection")
+        self._where = ""  # the connection part of the status line
+        self._credits = ""  # its credits part
         children: tuple[Any, ...] = (self.status,)
         self.password = W.Password(placeholder="Akool API key", description="API key")
         self.password.add_class("hs-password")
@@ -63,9 +65,23 @@ class ConnectionPanel(W.VBox):  # type: ignore[misc]
             text = '<span style="color:#c62828">Not connected</span>'
             if problem:
                 text += f": {html.escape(problem)}"
-            self.status.value = text
+            self._where, self._credits = text, ""
         else:
-            self.status.value = connection_html(info)
+            self._where = connection_html(info)
+        self._show()
+
+    def show_credits(self, text: str) -> None:
+        """Show the account's balance (and what the board spent) after the connection."""
+        self._credits = text
+        self._show()
+
+    def _show(self) -> None:
+        credits = (
+            f' · <span class="hs-credits">{html.escape(self._credits)}</span>'
+            if self._credits
+            else ""
+        )
+        self.status.value = self._where + credits
 
     def on_connect(self, callback: Callable[[str], object]) -> None:
         """Call ``callback(api_key)`` on Connect; the field is already cleared by then."""

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from headswap_nb.client.urls import ParsedUrls
 from headswap_nb.errors import ConfigurationError, InvalidRequestError
+from headswap_nb.widgets.credits import Credits
 from headswap_nb.widgets.looks import CHECKING, Looks
 from headswap_nb.widgets.loop import call_on, running_loop
 from headswap_nb.widgets.words import RED, explain_invalid
@@ -89,6 +90,8 @@ class BoardController:
         self._home = running_loop()  # the board's loop: clicks may arrive on a subshell's
         self.looks: Looks | None = Looks(on_result=self._looked) if preflight else None
         """The pre-flight look at pasted videos (``None``: switched off)."""
+        self.credits: Credits | None = None
+        """The account's balance as read through the client (``credits``)."""
         self._wire()
 
     # --- wiring --------------------------------------------------------------------------
@@ -144,6 +147,8 @@ class BoardController:
         self._drop_batch()
         self.release_client()
         self.client, self.owns_client = client, owned
+        self.credits = Credits(client, on_change=self._credits_read)
+        self.credits.refresh()
         concurrency = int(self.views.inputs.concurrency.value)
         if self.journal is None:
             self.batch = Batch(client=client, concurrency=concurrency, poll=self.poll)
@@ -154,6 +159,7 @@ class BoardController:
         self._unsubscribe = self.batch.subscribe(self._on_event)
         self.hidden.clear()
         self.views.connection.render(describe(client))
+        self.views.connection.show_credits("")
         if self.batch.summary.total and any(
             e.state.is_active or e.state.value == "pending" for e in self.batch.entries
         ):
@@ -170,6 +176,8 @@ class BoardController:
         batch = self.require_batch()
         batch.concurrency = int(self.views.inputs.concurrency.value)
         parsed = batch.add(urls)
+        if self.credits is not None:
+            self.credits.sent(analyses=len(parsed.valid))
         self.start()
         return parsed
 
@@ -207,6 +215,8 @@ class BoardController:
         (``board.batch.summary``, its entries) but does nothing more."""
         for job in tuple(self.downloads):
             job.cancel()
+        if self.credits is not None:
+            self.credits.close()
         if self.looks is not None:
             self.looks.close()
         batch = self.batch
@@ -242,9 +252,15 @@ class BoardController:
             self.batch.close()
             self.batch = None
 
+    def _credits_read(self) -> None:
+        if self.credits is not None:
+            self.views.connection.show_credits(self.credits.meter.describe())
+
     def _on_event(self, event: BatchEvent) -> None:
         if event.kind == "done":
             self.views.renderer.results_stale = True
+            if self.credits is not None:
+                self.credits.refresh()
             self._on_settled()
         elif event.kind == "stopped" and self.batch is not None and self.batch.problem:
             self.views.summary.show_problem(self.batch.problem)
@@ -282,7 +298,14 @@ class BoardController:
             looks.start(urls)
             for url in urls:
                 groups.setdefault(looks.reason(url), []).append(url)
-        added: list[str] = []
+        go = groups.pop(None, [])
+        short = self.credits.meter.shortfall(len(go)) if self.credits is not None else None
+        if short is not None:  # ask first: "Send anyway" on each row says yes
+            groups.setdefault(short, []).extend(go)
+            go = []
+        added = list(batch.add(go).valid)
+        if self.credits is not None:
+            self.credits.sent(analyses=len(added))
         for reason, group in groups.items():
             added += batch.add(group, hold=reason).valid
         self.start()
@@ -290,7 +313,10 @@ class BoardController:
 
     def release(self, urls: Iterable[str]) -> None:
         """Send held-back analyses after all ("Send anyway")."""
-        if self.require_batch().release(urls):
+        released = self.require_batch().release(urls)
+        if released:
+            if self.credits is not None:
+                self.credits.sent(analyses=len(released))
             self.start()
 
     def _look(self, parsed: ParsedUrls) -> None:
@@ -424,6 +450,8 @@ class BoardController:
             panel.show_error(words, obj_id)
             raise
         self.views.renderer.last_task = entry.ref
+        if self.credits is not None:
+            self.credits.sent(tasks=1)
         self.start()
         return entry
 
