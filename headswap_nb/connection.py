@@ -120,6 +120,10 @@ def _embedded_target() -> tuple[str, str] | None:
     return simulator.api_key, simulator.base_url
 
 
+EMBEDDED = "embedded simulator (generated key, no account needed)"
+"""How a client of the embedded simulator names its credential (``repr``, the board)."""
+
+
 def connect() -> Client:
     """A ``Client`` for the environment's credential, else for the embedded simulator."""
     from headswap_nb.client import Client
@@ -127,7 +131,7 @@ def connect() -> Client:
     target = _embedded_target()
     if target is None:
         return Client()
-    return Client(api_key=target[0], base_url=target[1])
+    return Client(api_key=target[0], base_url=target[1], credential_source=EMBEDDED)
 
 
 def connect_async() -> AsyncClient:
@@ -137,7 +141,7 @@ def connect_async() -> AsyncClient:
     target = _embedded_target()
     if target is None:
         return AsyncClient()
-    return AsyncClient(api_key=target[0], base_url=target[1])
+    return AsyncClient(api_key=target[0], base_url=target[1], credential_source=EMBEDDED)
 
 
 default_client = connect
@@ -148,7 +152,7 @@ def describe(client: Client | AsyncClient) -> ConnectionInfo:
     """What ``client`` talks to, for display."""
     source = client.credential_source
     if _embedded is not None and client.base_url == _embedded.base_url:
-        source = "embedded simulator (generated key, no account needed)"
+        source = EMBEDDED  # also for a client made by hand with the simulator's key
     return ConnectionInfo(
         base_url=client.base_url,
         is_simulator=is_loopback_url(client.base_url),

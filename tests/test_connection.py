@@ -14,6 +14,9 @@ def test_nothing_configured_means_the_embedded_simulator() -> None:
         info = describe(client)
         assert info.is_simulator and info.credential_source.startswith("embedded simulator")
         assert client.analyze("https://example.com/v.mp4?people=1").status.label == "queued"
+        # Said where a user looks first, and no key in it.
+        assert "credential='embedded simulator" in repr(client)
+        assert client._session.credential.secret.reveal() not in repr(client)
 
 
 def test_a_key_in_the_environment_means_the_real_api(monkeypatch: pytest.MonkeyPatch) -> None:

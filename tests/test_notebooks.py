@@ -20,7 +20,7 @@ NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 ARTIFACTS = REPO / "test-artifacts"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: the browser test that reads it runs last
 def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Run ``headswap-nb demo --execute`` once; return its output and the executed notebooks."""
     out = tmp_path_factory.mktemp("demo-output")

@@ -49,6 +49,7 @@ class AsyncClient(ClientBase):
         clock: Callable[[], float] | None = None,
         rng: random.Random | None = None,
         env: Mapping[str, str] | None = None,
+        credential_source: str | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -63,6 +64,7 @@ class AsyncClient(ClientBase):
             rng=rng,
             env=env,
             http_timeout=http_client.timeout if http_client is not None else None,
+            credential_source=credential_source,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(

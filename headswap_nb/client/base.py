@@ -10,6 +10,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import httpx
@@ -52,6 +53,7 @@ class ClientBase:
         rng: random.Random | None,
         env: Mapping[str, str] | None,
         http_timeout: httpx.Timeout | None,
+        credential_source: str | None = None,
     ) -> None:
         env = os.environ if env is None else env
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
@@ -59,16 +61,15 @@ class ClientBase:
         cap = check_seconds(retry_after_cap, "retry_after_cap")
         assert cap is not None
         # timeout=None keeps an injected http_client's own timeouts (and their total).
+        credential = resolve_credential(
+            api_key=api_key, token=token, client_id=client_id, client_secret=client_secret, env=env
+        )
+        if credential_source is not None:  # e.g. "embedded simulator": said in repr, errors
+            credential = replace(credential, source=credential_source)
         per_op = as_timeout(timeout) if timeout is not None else http_timeout or DEFAULT_TIMEOUT
         self._session = Session(
             base_url=resolve_base_url(base_url, env),
-            credential=resolve_credential(
-                api_key=api_key,
-                token=token,
-                client_id=client_id,
-                client_secret=client_secret,
-                env=env,
-            ),
+            credential=credential,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             max_retries=max_retries,
             clock=clock or time.monotonic,

@@ -54,6 +54,7 @@ class Client(ClientBase):
         clock: Callable[[], float] | None = None,
         rng: random.Random | None = None,
         env: Mapping[str, str] | None = None,
+        credential_source: str | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -68,6 +69,7 @@ class Client(ClientBase):
             rng=rng,
             env=env,
             http_timeout=http_client.timeout if http_client is not None else None,
+            credential_source=credential_source,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(transport=transport, timeout=self._session.timeout)

@@ -267,6 +267,12 @@ class AnalysisBoard:
         batch = self.controller.batch
         if batch is None:
             return 0, 0
-        return self.renderer.render(
-            batch, limit=self.max_rows, hidden=self.controller.hidden, allowance=allowance, now=now
+        spent = self.connection.send_credits() if allowance >= 1 else 0
+        sent, need = self.renderer.render(
+            batch,
+            limit=self.max_rows,
+            hidden=self.controller.hidden,
+            allowance=allowance - spent,
+            now=now,
         )
+        return sent + spent, need

@@ -19,11 +19,9 @@ __all__ = ["ConnectionPanel", "connection_html"]
 
 
 def connection_html(info: ConnectionInfo) -> str:
-    """``Simulator at http://127.0.0.1:8123 · credential: embedded simulator (no key needed)``."""
+    """``Simulator at http://127.0.0.1:8123 · credential: embedded simulator (…)``."""
     kind = "Simulator" if info.is_simulator else "Akool API"
     source = info.credential_source
-    if source == "embedded simulator":
-        source = "embedded simulator, no key needed"
     return (
         f'<span class="hs-connection-kind"><b>{kind}</b></span> at '
         f'<code class="hs-base-url">{html.escape(info.base_url)}</code> · credential: '
@@ -71,9 +69,15 @@ class ConnectionPanel(W.VBox):  # type: ignore[misc]
         self._show()
 
     def show_credits(self, text: str) -> None:
-        """Show the account's balance (and what the board spent) after the connection."""
+        """Show the account's balance (and what the board spent) after the connection, at
+        the board's next flush (``send_credits``): within its message budget."""
         self._credits = text
+
+    def send_credits(self) -> int:
+        """Put a new credits text on screen; returns the messages that cost (0 or 1)."""
+        before = self.status.value
         self._show()
+        return int(self.status.value != before)
 
     def _show(self) -> None:
         credits = (

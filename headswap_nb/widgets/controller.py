@@ -255,6 +255,7 @@ class BoardController:
     def _credits_read(self) -> None:
         if self.credits is not None:
             self.views.connection.show_credits(self.credits.meter.describe())
+            self._on_change()
 
     def _on_event(self, event: BatchEvent) -> None:
         if event.kind == "done":
