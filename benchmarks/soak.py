@@ -6,9 +6,17 @@
 Faults (rates per request, drawn by the simulator's seeded injector):
 
 * on **reads** (the detail GETs): 10 % HTTP 5xx, 2 % dropped connections, 1 % malformed
-  bodies, 2 % slow replies (``--slow-seconds``, beyond the client's ``--read-timeout``);
+  bodies, 2 % slow replies (``--slow-seconds``, beyond the request deadline ``--read-timeout``);
 * on **reads and submits**: 5 % throttling, half HTTP 429 with ``Retry-After``, half
-  ``{"code": 1005}`` in an HTTP 200.
+  ``{"code": 1005}`` in an HTTP 200; 2 % answers that echo the client's API key back in
+  record fields and messages (the key must then appear in no sink);
+* on **reads** again, the hostile ones: 1 % bodies and 1 % headers dripping a byte every
+  0.3 s (the request's deadline must cut them), 2 % answers carrying another job's id, 1 %
+  throttles with an absurd ``Retry-After`` (86400, 1e308, a date years away, garbage).
+
+Left out: 1109 (``account_not_exist``). It is an authentication failure, which the client
+rightly does not retry (a bad key must not be hammered) and a batch shows as an error to fix;
+as an intermittent fault it would only measure that rule. The client's tests cover it.
 
 Why no drops/5xx/malformed/slow replies on *submits*: those strike after the server created
 the job, so the client cannot know its id. It rightly raises ``SubmissionUnknownError`` and
@@ -62,10 +70,22 @@ READ_FAULTS = FaultConfig(
     drop=0.02,
     malformed=0.01,
     slow=0.02,
+    drip_body=0.01,
+    drip_headers=0.01,
+    mismatched_id=0.02,
+    echo_credential=0.02,
+    absurd_retry_after=0.01,
     retry_after_seconds=1,
     seed=101,
 )
-SUBMIT_FAULTS = FaultConfig(throttle_http=0.025, throttle_code=0.025, retry_after_seconds=1)
+SUBMIT_FAULTS = FaultConfig(
+    throttle_http=0.025, throttle_code=0.025, echo_credential=0.02, retry_after_seconds=1
+)
+DEADLINE_SLACK = 0.25
+"""Seconds a request may run past its deadline (the event loop's turn, closing sockets)."""
+RETRY_AFTER_CAP = 5.0
+"""The client's cap on a ``Retry-After`` hint here (60 s by default): an absurd hint then
+parks a job 5 s, which keeps the run short without changing what is measured."""
 
 
 class ObservingTransport(httpx.AsyncBaseTransport):
@@ -74,9 +94,12 @@ class ObservingTransport(httpx.AsyncBaseTransport):
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         self.inner = inner
         self.seen: Counter[tuple[str, str]] = Counter()
+        self.longest = 0.0
+        """Seconds the longest request took, from sending to the last byte or being cut."""
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         op = "submit" if request.method == "POST" else "read"
+        started = time.perf_counter()
         try:
             response = await self.inner.handle_async_request(request)
             await response.aread()  # a drop strikes while the body is read
@@ -86,6 +109,11 @@ class ObservingTransport(httpx.AsyncBaseTransport):
         except httpx.TransportError:
             self.seen[op, "dropped connection"] += 1
             raise
+        except asyncio.CancelledError:  # the client's total deadline cut it (a drip)
+            self.seen[op, "cut at the request deadline"] += 1
+            raise
+        finally:
+            self.longest = max(self.longest, time.perf_counter() - started)
         self.seen[op, _classify(response)] += 1
         return response
 
@@ -141,6 +169,11 @@ class SoakResult:
     seen: dict[tuple[str, str], int]
     retries: dict[str, int]
     requests: dict[str, int]
+    sightings: dict[str, int]
+    """Where the API key was found: sink → occurrences (records, errors, journal, ...)."""
+    longest_call_s: float
+    deadline_s: float
+    """The client's total deadline per request."""
     attention: list[str] = field(default_factory=list)
 
     @property
@@ -149,7 +182,13 @@ class SoakResult:
 
     @property
     def ok(self) -> bool:
-        return self.terminal == self.n and self.resubmitted_urls == 0 and self.missing_ids == 0
+        return (
+            self.terminal == self.n
+            and self.resubmitted_urls == 0
+            and self.missing_ids == 0
+            and not any(self.sightings.values())
+            and self.longest_call_s <= self.deadline_s + DEADLINE_SLACK
+        )
 
 
 def urls(n: int) -> list[str]:
@@ -176,8 +215,9 @@ async def _soak(
     client = AsyncClient(
         api_key=API_KEY,
         base_url=base_url,
-        timeout=httpx.Timeout(read_timeout, connect=5.0, pool=30.0),
+        timeout=read_timeout,  # every request's total deadline (connect to last byte)
         max_retries=3,
+        retry_after_cap=RETRY_AFTER_CAP,
         transport=transport,
     )
     batch = Batch(
@@ -202,8 +242,8 @@ def run(
     n: int = 2000,
     *,
     speed: float = 20.0,
-    read_timeout: float = 1.0,
-    slow_seconds: float = 2.0,
+    read_timeout: float = 2.5,
+    slow_seconds: float = 4.0,
     concurrency: int = 16,
     polls_in_flight: int = 64,
     poll_interval: float = 0.5,
@@ -223,6 +263,8 @@ def run(
     level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
+    logs = LogText()
+    logger.addHandler(logs)
     try:
         with serve(speed=speed, seed=5, api_key=API_KEY, faults=faults) as sim:
             started = time.perf_counter()
@@ -241,7 +283,9 @@ def run(
             wall = time.perf_counter() - started
             stats = sim.stats()
         journal_ids = _journal_ids(journal)
+        sightings = _sightings(batch, journal, logs.text())
     finally:
+        logger.removeHandler(logs)
         logger.removeHandler(handler)
         logger.setLevel(level)
         if tmp is not None:
@@ -264,8 +308,42 @@ def run(
         seen=dict(transport.seen),
         retries=dict(handler.retries),
         requests=dict(stats["requests"]),
+        sightings=sightings,
+        longest_call_s=transport.longest,
+        deadline_s=read_timeout,
         attention=[e.url for e in batch.needs_attention],
     )
+
+
+class LogText(logging.Handler):
+    """Every log line of the run, formatted, tracebacks included (a sink like any other)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def _sightings(batch: Batch, journal: Path, logs: str) -> dict[str, int]:
+    """How often the API key shows in each place a user or a file could see it."""
+    from headswap_nb import frames
+
+    records = [e.analysis.raw for e in batch.entries if e.analysis is not None]
+    sinks = {
+        "records (raw)": json.dumps(records, default=str),
+        "entry errors": " ".join(e.error or "" for e in batch.entries),
+        "repr(batch), entries": repr(batch) + " ".join(map(repr, batch.entries)),
+        "journal file": journal.read_bytes().decode("utf-8", "replace"),
+        "DataFrame (CSV)": frames.to_dataframe(batch).to_csv(),
+        "log lines": logs,
+    }
+    return {name: text.count(API_KEY) for name, text in sinks.items()}
 
 
 def _run_async(coro: Coroutine[Any, Any, T]) -> T:
@@ -294,10 +372,12 @@ def report(result: SoakResult, *, speed: float, read_timeout: float, slow_second
     r = result
     mark = {True: "ok", False: "MISSED"}
     lines = [
-        f"soak: {r.n:,} analyses, simulator speed {speed:g}, client read timeout "
+        f"soak: {r.n:,} analyses, simulator speed {speed:g}, client request deadline "
         f"{read_timeout:g} s, slow replies {slow_seconds:g} s, max_retries 3",
         "faults: reads 10 % 5xx, 5 % throttling (429+Retry-After / code 1005), 2 % drops, "
-        "1 % malformed, 2 % slow; submits 5 % throttling only (see the module docstring)",
+        "1 % malformed, 2 % slow, 1 % dripping bodies, 1 % dripping headers, 2 % another "
+        "job's id, 2 % key echoed, 1 % absurd Retry-After; submits 5 % throttling, 2 % key "
+        "echoed (see the module docstring)",
         "",
         f"{'figure':<44}{'value':>14}  required",
         f"{'reached a terminal state (completed/failed)':<44}"
@@ -306,6 +386,11 @@ def report(result: SoakResult, *, speed: float, read_timeout: float, slow_second
         f"{mark[r.resubmitted_urls == 0]}",
         f"{'ids on the simulator missing from journal':<44}{r.missing_ids:>14}  0      "
         f"{mark[r.missing_ids == 0]}",
+        f"{'sightings of the API key in any sink':<44}{sum(r.sightings.values()):>14}  0      "
+        f"{mark[not any(r.sightings.values())]}",
+        f"{'longest single request (deadline)':<44}"
+        f"{f'{r.longest_call_s:.2f} s ({r.deadline_s:g} s)':>14}  ≤ deadline + "
+        f"{DEADLINE_SLACK:g} s  {mark[r.longest_call_s <= r.deadline_s + DEADLINE_SLACK]}",
         f"{'URLs with more than one analysis':<44}{r.multi_analysis_urls:>14}",
         f"{'completed / failed on the server':<44}{f'{r.completed} / {r.failed}':>14}",
         f"{'entry states':<44}{json.dumps(r.states, sort_keys=True):>14}",
@@ -328,6 +413,18 @@ def report(result: SoakResult, *, speed: float, read_timeout: float, slow_second
             f"  {label:<38}{r.injected.get(key, 0):>9}{r.seen.get(('read', label), 0):>13}"
             f"{r.seen.get(('submit', label), 0):>9}"
         )
+    cut = "cut at the request deadline"
+    drips = r.injected.get("drip_body", 0) + r.injected.get("drip_headers", 0)
+    lines.append(
+        f"  {'dripping body or headers (cut)':<38}{drips:>9}{r.seen.get(('read', cut), 0):>13}"
+        f"{r.seen.get(('submit', cut), 0):>9}"
+    )
+    for key, label in (
+        ("mismatched_id", "another job's id (a failed read)"),
+        ("echo_credential", "API key echoed in the answer"),
+        ("absurd_retry_after", "absurd Retry-After (among throttles)"),
+    ):
+        lines.append(f"  {label:<38}{r.injected.get(key, 0):>9}{'—':>13}{'—':>9}")
     retried = r.retries.get("read", 0) + r.retries.get("submit", 0)
     lines += [
         f"  {'client retry log lines (reads / submits)':<38}"
@@ -344,8 +441,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--speed", type=float, default=20.0)
-    parser.add_argument("--read-timeout", type=float, default=1.0)
-    parser.add_argument("--slow-seconds", type=float, default=2.0)
+    parser.add_argument(
+        "--read-timeout", type=float, default=2.5, help="each request's total deadline (s)"
+    )
+    parser.add_argument("--slow-seconds", type=float, default=4.0)
     parser.add_argument("--concurrency", type=int, default=16, help="submits in flight")
     parser.add_argument("--polls-in-flight", type=int, default=64)
     parser.add_argument("--journal", type=Path, default=None, help="keep the journal here")
