@@ -406,7 +406,6 @@ def report(result: SoakResult, *, speed: float, read_timeout: float, slow_second
         ("throttle_code", "throttled (code 1005)"),
         ("drop", "dropped connection"),
         ("malformed", "malformed body"),
-        ("slow", "slow reply (read timeout)"),
     ]
     for key, label in kinds:
         lines.append(
@@ -414,9 +413,9 @@ def report(result: SoakResult, *, speed: float, read_timeout: float, slow_second
             f"{r.seen.get(('submit', label), 0):>9}"
         )
     cut = "cut at the request deadline"
-    drips = r.injected.get("drip_body", 0) + r.injected.get("drip_headers", 0)
+    late = sum(r.injected.get(k, 0) for k in ("slow", "drip_body", "drip_headers"))
     lines.append(
-        f"  {'dripping body or headers (cut)':<38}{drips:>9}{r.seen.get(('read', cut), 0):>13}"
+        f"  {'slow, dripping body/headers (cut)':<38}{late:>9}{r.seen.get(('read', cut), 0):>13}"
         f"{r.seen.get(('submit', cut), 0):>9}"
     )
     for key, label in (

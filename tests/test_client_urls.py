@@ -58,6 +58,9 @@ def test_list_items_are_taken_whole() -> None:
     parsed = parse_urls(["https://a.example/x y.mp4", " https://b.example/z.mp4 ", "", None])
     assert parsed.valid == ("https://b.example/z.mp4",)
     assert parsed.rejected[0].line == 1 and "whitespace" in parsed.rejected[0].reason
+    # A note among the URLs (words, no "://") is said to be no URL, not "has whitespace".
+    (note,) = parse_urls(["see the sheet for more", "https://b.example/z.mp4"]).rejected
+    assert (note.text, note.line) == ("see the sheet for more", 1) and "no URL" in note.reason
 
 
 def test_pandas_series_with_missing_cells() -> None:

@@ -106,7 +106,11 @@ def _entries(source: str | Iterable[object]) -> Iterable[tuple[int, object]]:
         return
     for index, item in enumerate(source, start=1):
         # Items of a list are taken whole (only trimmed): a list element is one URL, and
-        # splitting it would hide a URL with a space inside instead of reporting it.
+        # splitting it would hide a URL with a space inside instead of reporting it. Words
+        # with no "://" anywhere are no URL at all (a note in a file of URLs): said so.
+        if isinstance(item, str) and " " in item.strip() and "://" not in item:
+            yield index, _Prose(item.strip())
+            continue
         yield index, item.strip() if isinstance(item, str) else item
 
 
