@@ -81,6 +81,10 @@ def short_url(url: str, width: int = 48) -> str:
     text = base + (f"?{parts.query}" if parts.query else "")
     if len(text) <= width:
         return text
+    room = width - len(base) - 1  # for the query, after its "?"
+    if room >= 6:  # keep both ends of the query: hints such as "…people=1" differ there
+        head = (room - 1) // 2
+        return f"{base}?{parts.query[:head]}…{parts.query[-(room - 1 - head) :]}"
     if len(base) < width:
         return text[: width - 1] + "…"
     if not segments or width < 12:
