@@ -107,6 +107,8 @@ def test_batch_notebook_counts_failures_and_exports(executed: dict[str, Any]) ->
     assert "image/png" in json.dumps(executed["notebooks"]["02-batch-analysis.ipynb"].cells)
     assert "1208" in text and "1003" in text  # failures grouped by error code
     assert "60 rows in analyses.csv; 60 rows in analyses.parquet" in text
+    shared = executed["out"] / "batch-report.html"  # board.save_report: one file to share
+    assert shared.stat().st_size > 20_000 and "<script" not in shared.read_text("utf-8")
     # The timing plot has bars: every analysis has its elapsed time (journal or not);
     # people are known for the completed ones only (a failed video found nobody, not zero).
     counts = re.search(r"count\s+(\S+)\s+(\S+)", text)
