@@ -58,7 +58,8 @@ def public_methods(cls: type) -> dict[str, inspect.Signature]:
 def test_sync_and_async_have_the_same_methods_and_signatures() -> None:
     sync, asynchronous = public_methods(Client), public_methods(AsyncClient)
     assert sorted(sync) == sorted(asynchronous) == [
-        "analyze", "create_task", "get_analysis", "get_task", "wait_for_analysis", "wait_for_task",
+        "analyze", "create_task", "get_analysis", "get_credits", "get_task", "wait_for_analysis",
+        "wait_for_task",
     ]  # fmt: skip
     for name in sync:
         assert sync[name] == asynchronous[name], name

@@ -36,7 +36,11 @@ def test_pasted_videos_are_looked_at_and_a_long_one_is_held_back(sim: Any) -> No
             assert "25.0 s long: the API accepts 3–20 s" in board.inputs.looks.value
             before = sim.stats()["requests"].get("analyze", 0)
             board.inputs.analyze.click()
-            await until(lambda: board.batch.entry(fine).state.value == "completed", 30)
+            await until(
+                lambda: board.batch.entry(fine).state.value == "completed",
+                30,
+                state=lambda: (board.batch.entry(fine), sim.stats()),
+            )
             held = board.batch.entry(long_one)
             assert held.state.value == "held" and "25.0 s long" in (held.error or "")
             assert sim.stats()["requests"].get("analyze", 0) == before + 1  # only the fine one
@@ -48,7 +52,11 @@ def test_pasted_videos_are_looked_at_and_a_long_one_is_held_back(sim: Any) -> No
             assert "12.0 s · 160×90 · 10 fps" in done.detail.value
             assert 'src="data:image/' in done.thumb.value  # and it stays after the analysis
             row.release.click()  # "Send anyway"
-            await until(lambda: board.batch.entry(long_one).state.value == "failed", 30)
+            await until(
+                lambda: board.batch.entry(long_one).state.value == "failed",
+                30,
+                state=lambda: (board.batch.entry(long_one), sim.stats()),
+            )
             assert "between 3 and 20 seconds" in (board.batch.entry(long_one).error or "")
             board.tabs.selected_index = 1
             assert board.results.table.value.count('src="data:image/') == 2
@@ -68,7 +76,11 @@ def test_a_video_still_being_looked_at_waits_then_goes(sim: Any) -> None:
             board.inputs.analyze.click()  # at once, before typing paused: not looked at yet
             entry = board.batch.entry(fine)
             assert entry.state.value == "held" and "looking at the video" in (entry.error or "")
-            await until(lambda: board.batch.entry(fine).state.value == "completed", 30)
+            await until(
+                lambda: board.batch.entry(fine).state.value == "completed",
+                30,
+                state=lambda: (board.batch.entry(fine), sim.stats()),
+            )
         finally:
             board.close()
 

@@ -31,12 +31,16 @@ def run_with_client(body: Callable[[Any], Awaitable[None]], sim: Any) -> None:
     asyncio.run(main())
 
 
-async def until(check: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Return once ``check()`` is true; fail the test after ``timeout`` seconds."""
+async def until(
+    check: Callable[[], bool], timeout: float = 20.0, *, state: Callable[[], object] | None = None
+) -> None:
+    """Return once ``check()`` is true; fail the test after ``timeout`` seconds, saying
+    what ``state()`` was then so that a failure in CI can be read without rerunning it."""
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
+            seen = f": {state()!r}" if state is not None else ""
+            raise AssertionError(f"condition not reached in {timeout} s{seen}")
         await asyncio.sleep(0.02)
 
 

@@ -27,11 +27,13 @@ Rules: a duration outside 3-20 s (akool-api.md §4.1, §5) makes the analysis fa
 after it starts, with error_code 1003 [UNCONFIRMED: the docs name 1003 as the likely code for
 a bad video and list no head-swap-specific duration code; 1204 is "exceeds 60 s" for other
 features]. Unhinted URLs mostly succeed; about 4 % of analyses fail with 1015 or 1208 and
-about 2 % of tasks with 1016, partway through processing.
+about 2 % of tasks with 1016, partway through processing (``fail=0`` and ``task_fail=0`` rule
+that out).
 
 The simulator's own clips (``videos.py``: any host, path ``/_sim/media/videos/<name>.mp4``)
 are real files, so their duration, size and fps come from the clip table and the
-``duration``/``fps``/``size`` hints are ignored; every other hint still applies. A name that
+``duration``/``fps``/``size`` hints are ignored; every other hint still applies. Their draws
+ignore the host and port, so a clip does the same under a seed on every simulator. A name that
 is not in the table is a URL that answers 404, and its analysis fails early with 1003
 [UNCONFIRMED: the code for an unreachable source is undocumented; 1003 is the code the docs
 name for a bad video_url, akool-api.md §4.1].
@@ -42,6 +44,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from headswap_nb.simulator.hints import float_hint, hints_of, int_hint, profile_hint, size_hint
 from headswap_nb.simulator.profiles import Profile
@@ -99,8 +102,8 @@ def scenario_for(video_url: str, *, seed: int, profile: Profile | None = None) -
     """The scenario of ``video_url`` under ``seed``; ``profile`` overrides the seeded curve
     (a ``profile=`` hint in the URL overrides both)."""
     hints = hints_of(video_url)
-    draw = _Draws(seed, video_url)
     served = served_name(video_url)
+    draw = _Draws(seed, video_url if served is None else _without_host(video_url))
     clip = clip_named(served) if served is not None else None
     if clip is not None:  # a real file: what it is beats any hint
         fps, width, height, duration = clip.fps, clip.width, clip.height, clip.duration_seconds
@@ -130,6 +133,13 @@ def scenario_for(video_url: str, *, seed: int, profile: Profile | None = None) -
         task=task,
         hang=hang,
     )
+
+
+def _without_host(video_url: str) -> str:
+    """One of our own clips is the same video at whatever host and port it was reached by
+    (each simulator listens on a fresh port), so its draws key on the path and query only."""
+    parts = urlsplit(video_url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 class _Draws:

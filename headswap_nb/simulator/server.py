@@ -146,7 +146,9 @@ class Simulator:
     def video_url(self, name: str) -> str:
         """Absolute URL of a real source clip this simulator serves, e.g.
         ``video_url("clip-8s.mp4")`` (``.mp4`` optional). Analyses of it use its true
-        duration: ``clip-8s`` and ``clip-12s`` succeed, ``clip-2s`` and ``clip-25s`` fail."""
+        duration: ``clip-2s`` and ``clip-25s`` fail for their length; ``clip-8s`` and
+        ``clip-12s`` succeed unless the seed draws a chance failure (about 4 %, the same on
+        every simulator with that seed; ``?fail=0`` rules it out)."""
         clip = clip_named(name if name.endswith(".mp4") else f"{name}.mp4")
         if clip is None:
             names = ", ".join(c.name for c in SOURCE_CLIPS)
