@@ -22,8 +22,12 @@ demo: $(STAMP)
 	$(VENV)/bin/headswap-nb demo
 
 ## Run the whole test suite (unit, simulator, notebooks, browser when Chromium is present).
+## Most tests wait on a simulator or a kernel rather than compute, so three pytest-xdist
+## workers share two cores well; --dist loadfile keeps each module on one worker, so a
+## module's servers and executed notebooks start once.
+TEST_WORKERS ?= 3
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -226,9 +226,11 @@ def voila_server(
         _stop(proc, None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Debian Chromium driven by Playwright."""
+    """Headless Debian Chromium driven by Playwright, for one test module: while sync
+    Playwright is open it holds an event loop in the main thread, which would break the
+    ``asyncio.run`` of any later test that a pytest-xdist worker runs after this module."""
     _need_chromium()
     from playwright.sync_api import sync_playwright
 

@@ -72,8 +72,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run browser tests last: sync Playwright leaves an event loop running in the main
-    thread for the rest of the session, which would break later ``asyncio.run`` calls."""
+    """Run browser tests last: while sync Playwright is open it holds an event loop in the
+    main thread, which breaks ``asyncio.run`` (the ``browser`` fixture is per module for the
+    same reason, as a pytest-xdist worker may run other modules after it)."""
     browser_fixtures = {
         "browser",
         "page",
@@ -82,4 +83,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         "notebook7",
         "voila_server",
     }
-    items.sort(key=lambda item: bool(browser_fixtures & set(getattr(item, "fixturenames", ()))))
+
+    def in_browser(item: pytest.Item) -> bool:
+        return bool(browser_fixtures & set(getattr(item, "fixturenames", ())))
+
+    items.sort(key=in_browser)
