@@ -12,9 +12,11 @@ import contextlib
 import os
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -150,6 +152,7 @@ class NotebookRun:
 
 def _run_one(path: Path, output: Path, *, cell_timeout: int, host: str) -> NotebookRun:
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
     from nbconvert import HTMLExporter
@@ -157,10 +160,14 @@ def _run_one(path: Path, output: Path, *, cell_timeout: int, host: str) -> Noteb
     from headswap_nb.reports.embed import embed_media
 
     notebook = nbformat.read(path, as_version=4)
+    sockets = Path(tempfile.mkdtemp(prefix="headswap-kernel-"))
+    kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"))
     client = NotebookClient(
         notebook,
         timeout=cell_timeout,
-        kernel_name="python3",
+        # Unix sockets in a private folder rather than TCP on 127.0.0.1: no port for another
+        # local user to reach, and no "running over TCP without encryption" warning per run.
+        km=kernel,
         # Run in the output folder, so files a notebook writes (exports, saved videos) land
         # beside its report instead of in the notebooks folder.
         resources={"metadata": {"path": str(output)}},
@@ -175,6 +182,10 @@ def _run_one(path: Path, output: Path, *, cell_timeout: int, host: str) -> Noteb
         error = text.splitlines()[-1][:300] if text else repr(exc)
     except Exception as exc:  # a dead kernel or a timeout: report it, run the next notebook
         error = f"{type(exc).__name__}: {exc}"[:300]
+    finally:
+        if kernel.has_kernel:  # nbclient shuts down only the kernels it created itself
+            kernel.shutdown_kernel(now=True)
+        shutil.rmtree(sockets, ignore_errors=True)
     seconds = time.monotonic() - started
     nbformat.write(notebook, output / path.name)
     body, _ = HTMLExporter().from_notebook_node(notebook)
