@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
 import re
 import threading
 import time
@@ -115,6 +116,11 @@ def test_the_report_is_one_self_contained_file(
     assert "may expire (about 7 days)" in page
     output = batch.tasks[0].output_url
     assert output is not None and f'href="{output}"' in page
+    # Meant to be shared: the umask's permissions, like any other export, and no temp left.
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
 
 
 def test_charts_are_inline_svg_of_time_and_people(

@@ -7,7 +7,7 @@ in one piece (a temporary file renamed over the target, so a reader never sees h
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,12 +53,14 @@ def report(
     page = render_page(data, fetched, title=title)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    # Written beside the target, then renamed: a reader never sees half a report. "x" (not
+    # mkstemp, which makes files 0600) gives the file the permissions of any other export.
+    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with temp.open("x", encoding="utf-8") as out:
             out.write(page)
         os.replace(temp, target)
     except BaseException:
-        Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
     return target
