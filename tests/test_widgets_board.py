@@ -141,9 +141,13 @@ def test_board_runs_analyses_and_shows_results(
         try:
             board.inputs.text.value = "\n".join([*good, "notaurl", bad, good[0]])
             assert "4 valid URLs, 1 duplicate, 1 invalid" in board.inputs.check.value
+            actions = board.actions
+            assert actions.cancel.disabled and actions.clear.disabled  # nothing to act on yet
             board.inputs.analyze.click()  # schedules, returns at once
             assert board.batch.summary.total == 4
+            await until(lambda: not actions.cancel.disabled)  # running: Cancel can stop it
             await until(_settled(board))
+            await until(lambda: actions.cancel.disabled and not actions.clear.disabled)
             rows = board.rows_box.children
             assert len(rows) == 4
             by_url = {row.entry_url: row for row in rows}
@@ -178,6 +182,7 @@ def test_board_runs_analyses_and_shows_results(
             board.actions.clear.click()
             assert board.rows_box.children == ()
             assert ">showing 0 of 4 (4 cleared)<" in board.summary.text.value
+            await until(lambda: actions.clear.disabled)  # nothing left to clear
         finally:
             board.close()
             await asyncio.sleep(0.05)

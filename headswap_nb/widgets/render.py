@@ -75,6 +75,8 @@ class BoardRenderer:
         self._results: Changes | None = None
         self._pace: Pace | None = None
         self._retry = (0, 0)
+        self._open = (0, 0)
+        """(jobs Cancel would stop, finished rows Clear finished would hide)."""
         self._summary_at = -math.inf
         self._seq = 0
 
@@ -120,12 +122,21 @@ class BoardRenderer:
             self._pace = batch.pace()
             plain, refused = batch.retryable(), batch.retryable(include_refused=True)
             self._retry = (len(plain), len(refused))
+            every_task = tuple(getattr(batch, "tasks", ()))
+            running = sum(1 for e in (*entries, *every_task) if not e.state.is_terminal)
+            finished = sum(1 for e in entries if e.state.is_terminal and e.url not in hidden)
+            self._open = (running, finished)
         targets = self.summary.targets(
             batch.summary, shown=len(visible), hidden=n_hidden, pace=self._pace
         )
         if self.actions is not None:
             retryable, refused_count = self._retry
-            targets.update(self.actions.targets(retryable=retryable, refused=refused_count))
+            running, finished = self._open
+            targets.update(
+                self.actions.targets(
+                    retryable=retryable, refused=refused_count, running=running, finished=finished
+                )
+            )
         diff = changes(targets)
         if diff and not due:
             budget.later = len(diff)

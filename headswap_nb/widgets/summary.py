@@ -107,7 +107,9 @@ class ActionBar(W.VBox):  # type: ignore[misc]
     for what the last action did (where the export went, what a retry sent)."""
 
     def __init__(self) -> None:
-        self.cancel = W.Button(description="Cancel", icon="stop", tooltip="Stop tracking all")
+        self.cancel = W.Button(
+            description="Cancel", icon="stop", tooltip="Stop tracking all", disabled=True
+        )
         self.cancel.add_class("hs-cancel")
         self.retry = W.Button(
             description="Retry failed", icon="redo", disabled=True,
@@ -122,7 +124,7 @@ class ActionBar(W.VBox):  # type: ignore[misc]
             "you fixed the cause", layout=W.Layout(display="none"),
         )  # fmt: skip
         self.refused.add_class("hs-retry-refused")
-        self.clear = W.Button(description="Clear finished", icon="eraser")
+        self.clear = W.Button(description="Clear finished", icon="eraser", disabled=True)
         self.clear.add_class("hs-clear")
         self.export = W.Button(description="Export CSV", icon="download")
         self.export.add_class("hs-export")
@@ -135,9 +137,13 @@ class ActionBar(W.VBox):  # type: ignore[misc]
         )
         self.add_class("hs-actions")
 
-    def targets(self, *, retryable: int, refused: int) -> Changes:
-        """Widget → traits saying how many a retry would send (and the refused ones)."""
+    def targets(self, *, retryable: int, refused: int, running: int, finished: int) -> Changes:
+        """Widget → traits saying how many a retry would send (and the refused ones); a
+        button with nothing to act on (nothing running to cancel, nothing finished to
+        clear) is greyed out rather than pressable for nothing."""
         return {
+            self.cancel: {"disabled": not running},
+            self.clear: {"disabled": not finished},
             self.retry: {
                 "description": f"Retry failed ({retryable})" if retryable else "Retry failed",
                 "disabled": not retryable,
