@@ -20,6 +20,7 @@ def write_mp4(
     faststart: bool = True,
     noise_rows: int = 0,
     seed: int = 7,
+    title: str | None = None,
 ) -> Path:
     """Write an H.264 MP4 of ``seconds`` at ``fps``; ``faststart``: index (moov) first."""
     import av
@@ -30,6 +31,8 @@ def write_mp4(
     rows = np.arange(height, dtype=np.uint16)[:, None]
     options = {"movflags": "+faststart"} if faststart else {}
     with av.open(str(path), mode="w", format="mp4", options=options) as out:
+        if title is not None:
+            out.metadata["title"] = title
         stream = out.add_stream(
             "libx264", rate=fps, options={"preset": "ultrafast", "crf": "23", "threads": "1"}
         )

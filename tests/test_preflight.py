@@ -33,6 +33,7 @@ from headswap_nb.preflight import (
 
 TIMEOUT = 1.0  # per URL, for the tests that wait for the deadline
 SLACK = 1.5  # generous: two shared cores, other tests running
+TITLE = "HSNBTAG1"
 
 
 @pytest.fixture(scope="session")
@@ -46,8 +47,14 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
         "end.mp4": write_mp4(root / "end.mp4", seconds=4, noise_rows=60, faststart=False),
         "long.mp4": write_mp4(root / "long.mp4", seconds=25, fps=10, width=64, height=48),
         "short.mp4": write_mp4(root / "short.mp4", seconds=2, fps=10, width=64, height=48),
+        "tagged.mp4": write_mp4(
+            root / "tagged.mp4", seconds=4, fps=10, width=64, height=48, title=TITLE
+        ),
     }
     files = {name: path.read_bytes() for name, path in made.items()}
+    # The title's bytes made not UTF-8 (same length, so every box size stays right).
+    assert files["tagged.mp4"].count(TITLE.encode()) == 1
+    files["tagged.mp4"] = files["tagged.mp4"].replace(TITLE.encode(), b"\xff\xfe\xc3(\xa0\xa1\xe2(")
     assert moov_at_front(files["front.mp4"]) and not moov_at_front(files["end.mp4"])
     files["page.html"] = b"<!doctype html><html><body><video src=a.mp4></video></body></html>"
     files["empty.mp4"] = b""
@@ -74,6 +81,13 @@ def refused_url() -> str:
 
 
 # -- real videos ----------------------------------------------------------------------
+
+
+def test_a_title_that_is_not_utf8_does_not_stop_the_look(server: MediaServer) -> None:
+    # Any PyAV: before 19 it is told to ignore such bytes; from 19 it does not raise.
+    result = probe_one(server.url("v/tagged.mp4"))
+    assert result.is_video and result.error is None, result
+    assert result.duration_s == pytest.approx(4.0, abs=0.2) and result.fps == 10
 
 
 @pytest.mark.parametrize("name", ["front.mp4", "end.mp4"])

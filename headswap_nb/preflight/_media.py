@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from fractions import Fraction
+from numbers import Rational
 from typing import TYPE_CHECKING, Any
 
 from headswap_nb.preflight._errors import INSTALL_HINT, ProbeUnavailableError
@@ -86,7 +87,8 @@ def _duration(container: InputContainer, stream: VideoStream) -> float | None:
 
 def _fps(stream: VideoStream) -> float | None:
     for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
-        if isinstance(rate, Fraction) and rate > 0:
+        # A Fraction before PyAV 19, its own AVRational since: both are numbers.Rational.
+        if isinstance(rate, Rational) and rate > 0:
             return float(rate)
     return None
 
@@ -109,6 +111,13 @@ def _thumbnail(container: InputContainer, stream: VideoStream) -> bytes | None:
     return None
 
 
+def _takes_metadata_errors(version: str) -> bool:
+    """Before PyAV 19 a title or tag that is not UTF-8 raised unless told to ignore it;
+    PyAV 19 (wheels for Python 3.13 and newer) no longer takes ``metadata_errors``."""
+    major = version.split(".", 1)[0]
+    return major.isdecimal() and int(major) < 19
+
+
 def inspect(file: Any) -> MediaInfo:
     """Open ``file`` (anything with read/seek/tell) with PyAV and describe it.
 
@@ -117,7 +126,12 @@ def inspect(file: Any) -> MediaInfo:
     """
     import av
 
-    with av.open(file, mode="r", metadata_errors="ignore") as container:
+    container = (
+        av.open(file, mode="r", metadata_errors="ignore")
+        if _takes_metadata_errors(av.__version__)
+        else av.open(file, mode="r")
+    )
+    with container:
         name = container.format.name
         videos = container.streams.video
         if not videos:
