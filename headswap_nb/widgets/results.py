@@ -87,7 +87,10 @@ class ResultsPanel(W.VBox):  # type: ignore[misc]
             options=(), description="Analysis", style={"description_width": "initial"},
             layout=W.Layout(width="auto", max_width="60ch"), _dom_classes=("hs-swap-pick",),
         )  # fmt: skip
-        self.swap_open = W.Button(description="Swap these people", icon="exchange")
+        self.swap_open = W.Button(
+            description="Swap these people", icon="exchange",
+            layout=W.Layout(width="auto"),  # the default 148 px cuts the words short
+        )  # fmt: skip
         self.swap_open.add_class("hs-swap-from-gallery")
         self.tasks_table = W.HTML(_NO_TASKS)
         self.tasks_table.add_class("hs-tasks-dataframe")
