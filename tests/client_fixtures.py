@@ -12,7 +12,7 @@ import pytest
 
 from headswap_nb.client import AsyncClient, Client
 
-SENTINEL_KEY = "sk-SENTINEL-7f3a9c-do-not-leak"
+SENTINEL_KEY = "fake-SENTINEL-7f3a9c-do-not-leak"
 ANALYSIS_ID = "6a066d03625746c797390f55"
 TASK_ID = "6a066dc58570ecbf64f761a5"
 VIDEO = "https://example.com/videos/source.mp4"

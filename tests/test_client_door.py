@@ -37,7 +37,7 @@ from headswap_nb.simulator import FaultConfig, Simulator
 
 TOKEN = "jwt-SENTINEL-token-0123456789"
 KEY = SENTINEL_KEY
-pytestmark = pytest.mark.sim(speed=100.0, seed=8, api_key="sim-SENTINEL-door-key-42")
+pytestmark = pytest.mark.sim(speed=100.0, seed=8, api_key="fake-SENTINEL-door-42")
 
 
 def assert_clean(where: str, *texts: str | bytes) -> None:

@@ -20,7 +20,7 @@ from headswap_nb.errors import (
     TimeoutError,
 )
 
-KEY = Secret("sk-SENTINEL-api")
+KEY = Secret("fake-SENTINEL-api")
 GET = Request("GET", protocol.ANALYZE_DETAIL_PATH, subject="abc", params={"_id": "abc"})
 POST = Request("POST", protocol.ANALYZE_PATH, subject="https://v.test/a.mp4", json={}, submit=True)
 

@@ -110,7 +110,7 @@ def test_mismatched_id_strikes_detail_reads_only() -> None:
 
 # -- echo_credential -------------------------------------------------------------------------
 def test_the_api_key_is_echoed_into_records_and_error_messages() -> None:
-    key = "sk-live/echo+me=="  # characters that change when URL-encoded
+    key = "fake/echo+me=="  # not a key; characters that change when URL-encoded
     with in_process(api_key=key) as sim:
         detail = completed_analysis(sim, URL)
         _faulty(sim, echo_credential=1.0)
