@@ -27,7 +27,7 @@ from headswap_nb.errors import (
 from headswap_nb.models import Status
 from headswap_nb.simulator import FaultConfig, SimulatorConfig, core_of, create_app, serve
 
-KEY = "sim-key-SENTINEL-1234567890"
+KEY = "fake-sim-SENTINEL-1234"
 VIDEO = "https://example.com/clip.mp4?duration=10&people=2&queue=2&time=8&fail=0"
 
 
