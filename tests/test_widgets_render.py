@@ -2,36 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 import ipywidgets
 import pytest
 from widget_helpers import max_per_window
 
-from headswap_nb.widgets import AnalysisBoard
-
 pytestmark = pytest.mark.sim(speed=40.0, seed=3)
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-FAST = "?duration=5&queue=0.5&time=4&fail=0"
-SENTINEL = "hs-sentinel-KEY-3f9c1e7a5b"
-
-
-def _settled(board: AnalysisBoard) -> Callable[[], bool]:
-    """Batch done and the last flush rendered it."""
-
-    def check() -> bool:
-        summary = board.batch.summary
-        text = board.summary.text.value
-        return (
-            summary.done
-            and "showing" in text
-            and f'hs-summary-percent" style="margin-right:1em">{summary.progress:.0f}%<' in text
-            and not board.scheduler.pending
-        )
-
-    return check
 
 
 def test_flush_sends_most_important_first() -> None:
