@@ -13,7 +13,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 from headswap_nb.client.urls import parse_urls
-from headswap_nb.errors import ConfigurationError, JournalError
+from headswap_nb.errors import JournalError
 from headswap_nb.jobs import Journal
 from headswap_nb.terminal.common import (
     CommandError,
@@ -81,10 +81,7 @@ async def _run(
     from headswap_nb.batch import Batch
 
     async with AsyncExitStack() as stack:
-        try:
-            target = await stack.enter_async_context(open_client(simulate=args.simulate))
-        except ConfigurationError as exc:
-            raise CommandError(str(exc), ExitCode.ERROR) from None
+        target = await stack.enter_async_context(open_client(simulate=args.simulate))
         screen.say(target.line)
         client = target.client
         batch = Batch(urls, client=client, concurrency=args.concurrency, journal=journal)

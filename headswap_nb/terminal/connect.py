@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING
 
 from headswap_nb.client.config import DEFAULT_BASE_URL
 from headswap_nb.connection import connect_async, credential_env_var, describe, is_loopback_url
+from headswap_nb.errors import ConfigurationError
+from headswap_nb.terminal.common import CommandError
+from headswap_nb.terminal.outcome import ExitCode
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -70,15 +73,17 @@ async def _client(simulate: bool) -> AsyncIterator[Target]:
             sim.close()
         return
     ephemeral = credential_env_var() is None
+    try:
+        client = connect_async()  # with no credential, the embedded simulator
+    except ConfigurationError as exc:  # a half-set environment: say what to set, exit 2
+        raise CommandError(str(exc), ExitCode.ERROR) from None
     if ephemeral:
-        client = connect_async()  # the embedded simulator (or a ConfigurationError)
         line = (
             f"No Akool credential is set (AKOOL_API_KEY): using an embedded simulator at "
             f"{client.base_url}; nothing is sent to Akool. Set AKOOL_API_KEY to use your "
             "account."
         )
     else:
-        client = connect_async()
         line = describe(client).describe()
     try:
         yield Target(client, line, ephemeral=ephemeral)
@@ -88,5 +93,5 @@ async def _client(simulate: bool) -> AsyncIterator[Target]:
 
 def open_client(*, simulate: bool) -> AbstractAsyncContextManager[Target]:
     """``async with open_client(simulate=...) as target``: the client and the line saying
-    what it talks to. Raises ``ConfigurationError`` on a half-set environment."""
+    what it talks to. Raises ``CommandError`` (exit code ERROR) on a half-set environment."""
     return _client(simulate)

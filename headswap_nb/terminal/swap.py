@@ -14,7 +14,7 @@ import asyncio
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
-from headswap_nb.errors import ConfigurationError, InvalidRequestError, JournalError
+from headswap_nb.errors import InvalidRequestError, JournalError
 from headswap_nb.jobs import JobEntry, Journal
 from headswap_nb.jobs.pace import Pace
 from headswap_nb.jobs.summary import summarize
@@ -122,10 +122,7 @@ async def _run(args: argparse.Namespace, argv: list[str], screen: Screen, journa
     wanted = {task_key(g.url, g.mappings, args.resolution) for g in usable}
 
     async with AsyncExitStack() as stack:
-        try:
-            target = await stack.enter_async_context(open_client(simulate=args.simulate))
-        except ConfigurationError as exc:
-            raise CommandError(str(exc), ExitCode.ERROR) from None
+        target = await stack.enter_async_context(open_client(simulate=args.simulate))
         screen.say(target.line)
         client = target.client
         urls = list(dict.fromkeys(g.url for g in usable))
